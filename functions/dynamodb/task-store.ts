@@ -1,0 +1,218 @@
+/**
+ * The DynamoDB adapter of the task repository: the only module that knows the item layout, the key
+ * attributes and the expressions. Items go out as public Task objects and nothing else.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { NotFoundError, PreconditionFailedError } from '../tasks/errors.ts';
+import type { IdempotencyRecord, PageRequest, TaskRepository } from '../tasks/repository.ts';
+import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from '../tasks/task.ts';
+import { idempotencySk, statusPk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
+import { STATUS_INDEX, tableDesign, USER_STATUS_INDEX } from './table-design.ts';
+
+type Item = Record<string, unknown>;
+
+const KEYS_OF = {
+  table: ['PK', 'SK'],
+  [STATUS_INDEX]: ['PK', 'SK', 'GSI1PK', 'GSI1SK'],
+  [USER_STATUS_INDEX]: ['PK', 'SK', 'GSI2PK', 'GSI2SK'],
+} as const;
+
+export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableName: string): TaskRepository {
+  async function insert(ownerId: string, task: Task): Promise<boolean> {
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...taskKeys(ownerId, task.task_id, task.status, task.created_at), entity: 'task', owner_id: ownerId, ...task },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async function claimIdempotencyKey(ownerId: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            PK: userPk(ownerId),
+            SK: idempotencySk(record.key),
+            entity: 'idempotency',
+            fingerprint: record.fingerprint,
+            task: record.task,
+            [tableDesign.timeToLiveAttribute]: record.expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(PK) OR #expires < :now',
+          ExpressionAttributeNames: { '#expires': tableDesign.timeToLiveAttribute },
+          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The SDK hands back the old item in the low-level format; one read keeps this simple and exact.
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: { PK: userPk(ownerId), SK: idempotencySk(record.key) }, ConsistentRead: true }),
+      );
+      if (!Item) throw error;
+      return { key: record.key, fingerprint: String(Item.fingerprint), task: toTask(Item.task as Item), expiresAt: Number(Item[tableDesign.timeToLiveAttribute]) };
+    }
+  }
+
+  async function get(ownerId: string, taskId: string): Promise<Task | undefined> {
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: { PK: userPk(ownerId), SK: taskSk(taskId) }, ConsistentRead: true }),
+    );
+    return Item ? toTask(Item) : undefined;
+  }
+
+  function listByOwner(ownerId: string, page: PageRequest, status?: TaskStatus): Promise<Page<Task>> {
+    const query: QueryCommandInput = status
+      ? {
+          TableName: tableName,
+          IndexName: USER_STATUS_INDEX,
+          KeyConditionExpression: 'GSI2PK = :pk',
+          ExpressionAttributeValues: { ':pk': userStatusPk(ownerId, status) },
+        }
+      : {
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': userPk(ownerId), ':prefix': TASK_SK_PREFIX },
+        };
+    return queryPage(query, page, status ? USER_STATUS_INDEX : 'table', toTask);
+  }
+
+  function listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>> {
+    const query: QueryCommandInput = {
+      TableName: tableName,
+      IndexName: STATUS_INDEX,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': statusPk(status) },
+    };
+    return queryPage(query, page, STATUS_INDEX, (item) => ({ ...toTask(item), owner_id: String(item.owner_id) }));
+  }
+
+  /**
+   * Newest first. Asks for one item more than the page holds, so the last page says so (no next
+   * cursor) instead of ending in an empty page; the cursor is the key of the page's last item.
+   */
+  async function queryPage<T>(
+    query: QueryCommandInput,
+    page: PageRequest,
+    keysOf: keyof typeof KEYS_OF,
+    toPublic: (item: Item) => T,
+  ): Promise<Page<T>> {
+    const { Items = [] } = await client.send(
+      new QueryCommand({ ...query, ScanIndexForward: false, Limit: page.limit + 1, ExclusiveStartKey: page.cursor }),
+    );
+    const items = Items.slice(0, page.limit);
+    const last = items.at(-1);
+    const cursor = Items.length > page.limit && last ? pick(last, KEYS_OF[keysOf]) : undefined;
+    return { items: items.map(toPublic), cursor };
+  }
+
+  async function update(ownerId: string, taskId: string, patch: TaskPatch, updatedAt: string, expectedVersion?: number): Promise<Task> {
+    const names: Record<string, string> = { '#version': 'version', '#updated_at': 'updated_at' };
+    const values: Record<string, unknown> = { ':one': 1, ':updated_at': updatedAt };
+    const assignments = ['#version = #version + :one', '#updated_at = :updated_at'];
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      assignments.push(`#${field} = :${field}`);
+    }
+    if (patch.status) {
+      // The status indexes move with the status, in the same write.
+      values[':gsi1pk'] = statusPk(patch.status);
+      values[':gsi2pk'] = userStatusPk(ownerId, patch.status);
+      assignments.push('GSI1PK = :gsi1pk', 'GSI2PK = :gsi2pk');
+    }
+    const condition = conditionFor(expectedVersion, values);
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { PK: userPk(ownerId), SK: taskSk(taskId) },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return toTask(Attributes ?? {});
+    } catch (error) {
+      throw await explainConditionFailure(error, ownerId, taskId, expectedVersion);
+    }
+  }
+
+  async function remove(ownerId: string, taskId: string, expectedVersion?: number): Promise<void> {
+    const values: Record<string, unknown> = {};
+    const condition = conditionFor(expectedVersion, values);
+    try {
+      await client.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: { PK: userPk(ownerId), SK: taskSk(taskId) },
+          ConditionExpression: condition,
+          ...(expectedVersion === undefined ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: values }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      throw await explainConditionFailure(error, ownerId, taskId, expectedVersion);
+    }
+  }
+
+  /**
+   * A failed condition means "no such task" when there was no item and "stale version" when there was.
+   * DynamoDB says which by returning the old item; engines without ReturnValuesOnConditionCheckFailure
+   * (the embedded one) return nothing, so then one consistent read tells.
+   */
+  async function explainConditionFailure(error: unknown, ownerId: string, taskId: string, expectedVersion?: number): Promise<unknown> {
+    if (!(error instanceof ConditionalCheckFailedException)) return error;
+    if (error.Item) return new PreconditionFailedError();
+    if (expectedVersion === undefined) return new NotFoundError();
+    return (await get(ownerId, taskId)) ? new PreconditionFailedError() : new NotFoundError();
+  }
+
+  return { insert, claimIdempotencyKey, get, listByOwner, listByStatus, update, delete: remove };
+}
+
+function conditionFor(expectedVersion: number | undefined, values: Record<string, unknown>): string {
+  if (expectedVersion === undefined) return 'attribute_exists(PK)';
+  values[':expected'] = expectedVersion;
+  return 'attribute_exists(PK) AND #version = :expected';
+}
+
+function pick(item: Item, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((key) => [key, item[key]]));
+}
+
+function toTask(item: Item): Task {
+  return {
+    task_id: String(item.task_id),
+    title: String(item.title),
+    description: String(item.description ?? ''),
+    status: item.status as TaskStatus,
+    created_at: String(item.created_at),
+    updated_at: String(item.updated_at),
+    version: Number(item.version),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The wrapper every handler uses: it turns an API Gateway proxy event into a validated request for the
+ * route, runs the handler's action, and maps the result or error to a response with the same headers,
+ * CORS and envelope everywhere. It logs one JSON line per invocation.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { RouteDefinition } from '../routes.ts';
+import { config } from '../config/env.ts';
+import { type FieldIssue, ForbiddenError, ValidationError } from '../tasks/errors.ts';
+import { ADMIN_GROUP } from '../routes.ts';
+import { corsHeaders } from './cors.ts';
+import { describeError, logJson } from './log.ts';
+import { type Caller, callerOf, headersOf, jsonBodyOf, queryOf } from './request.ts';
+import { errorReply, type Reply, toResult } from './response.ts';
+import { validate } from './validation.ts';
+
+type Part<R extends RouteDefinition, K extends keyof RouteDefinition['request']> = R['request'] extends {
+  [P in K]: infer S extends z.ZodType;
+}
+  ? z.output<S>
+  : Record<string, never>;
+
+export interface ValidRequest<R extends RouteDefinition> {
+  requestId: string;
+  caller: Caller;
+  params: Part<R, 'params'>;
+  query: Part<R, 'query'>;
+  headers: Part<R, 'headers'>;
+  body: Part<R, 'body'>;
+}
+
+export type LambdaHandler = (event: APIGatewayProxyEvent, context?: Partial<Context>) => Promise<APIGatewayProxyResult>;
+
+let coldStart = true;
+
+export function defineHandler<R extends RouteDefinition>(
+  route: R,
+  action: (request: ValidRequest<R>) => Promise<Reply>,
+): LambdaHandler {
+  const routeKey = `${route.method} ${route.path}`;
+  return async (event, context) => {
+    const started = performance.now();
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
+    const headers = headersOf(event);
+    let reply: Reply;
+    try {
+      reply = await action(parseRequest(route, event, headers, requestId));
+    } catch (error) {
+      reply = errorReply(error, requestId);
+      if (reply.status >= 500) logJson('error', 'unhandled error', { request_id: requestId, route: routeKey, error: describeError(error) });
+    }
+    logJson('info', 'request', {
+      request_id: requestId,
+      route: routeKey,
+      status: reply.status,
+      latency_ms: Math.round(performance.now() - started),
+      cold_start: coldStart,
+    });
+    coldStart = false;
+    return toResult(reply, corsHeaders(headers.origin, config().allowedOrigins));
+  };
+}
+
+function parseRequest<R extends RouteDefinition>(
+  route: R,
+  event: APIGatewayProxyEvent,
+  headers: Record<string, string>,
+  requestId: string,
+): ValidRequest<R> {
+  const caller = callerOf(event);
+  if (route.adminOnly && !caller.groups.includes(ADMIN_GROUP)) {
+    throw new ForbiddenError(`Only members of the ${ADMIN_GROUP} group may do this`);
+  }
+  const rawBody = route.request.body ? jsonBodyOf(event, headers) : undefined;
+  const issues: FieldIssue[] = [];
+  const part = (schema: z.ZodType | undefined, input: unknown, where: string) => {
+    if (!schema) return {};
+    try {
+      return validate(schema, input, where);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      issues.push(...(error.details ?? []));
+      return undefined;
+    }
+  };
+  const request = {
+    requestId,
+    caller,
+    params: part(route.request.params, event.pathParameters ?? {}, 'path'),
+    query: part(route.request.query, queryOf(event), 'query'),
+    headers: part(route.request.headers, headers, 'header'),
+    body: part(route.request.body, rawBody, 'body'),
+  };
+  if (issues.length > 0) throw new ValidationError(issues);
+  return request as ValidRequest<R>;
+}

@@ -1,0 +1,142 @@
+/**
+ * The route table: the one list of the API's operations. The build (one bundle per handler), the
+ * infrastructure (resources, methods, functions, IAM), local mode (routing) and the OpenAPI document
+ * are all derived from it. Adding a route is one entry here plus one file in functions/handlers/.
+ */
+import type { z } from 'zod';
+import type { IndexName } from './dynamodb/table-design.ts';
+import {
+  adminListTasksQuery,
+  conditionalHeaders,
+  createTaskBody,
+  createTaskHeaders,
+  listTasksQuery,
+  ownedTaskPageSchema,
+  taskEnvelope,
+  taskPageSchema,
+  taskPathParams,
+  updateTaskBody,
+} from './tasks/schemas.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
+
+export interface RouteRequest {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  headers?: z.ZodType;
+  body?: z.ZodType;
+}
+
+export interface RouteDefinition {
+  /** The OpenAPI operationId. */
+  operationId: string;
+  method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  path: string;
+  /** File name (without extension) in functions/handlers/, and the name of its `dist/<handler>.zip`. */
+  handler: string;
+  summary: string;
+  /** Only members of the Cognito group `admin` may call it. */
+  adminOnly: boolean;
+  request: RouteRequest;
+  success: { status: number; description: string; body?: z.ZodType };
+  /** Error statuses this route can answer with besides 400/401/500, for the API document. */
+  errors: readonly number[];
+  /** Exactly what the handler does to DynamoDB: its IAM policy is built from this and nothing else. */
+  dynamodb: { actions: readonly DynamoDbAction[]; onTable: boolean; indexes: readonly IndexName[] };
+  /** Lists that hand out `next_token`s need the page-token key. */
+  paginated: boolean;
+}
+
+export const ADMIN_GROUP = 'admin';
+
+export const routes = [
+  {
+    operationId: 'createTask',
+    method: 'POST',
+    path: '/tasks',
+    handler: 'create-task',
+    summary: 'Create a task (idempotent with an Idempotency-Key header)',
+    adminOnly: false,
+    request: { body: createTaskBody, headers: createTaskHeaders },
+    success: { status: 201, description: 'The task was created (or this is a replay of that create)', body: taskEnvelope },
+    errors: [409, 413, 415],
+    dynamodb: { actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], onTable: true, indexes: [] },
+    paginated: false,
+  },
+  {
+    operationId: 'listTasks',
+    method: 'GET',
+    path: '/tasks',
+    handler: 'list-tasks',
+    summary: "List the caller's tasks, newest first, optionally with one status",
+    adminOnly: false,
+    request: { query: listTasksQuery },
+    success: { status: 200, description: 'One page of tasks', body: taskPageSchema },
+    errors: [],
+    dynamodb: { actions: ['dynamodb:Query'], onTable: true, indexes: ['GSI2'] },
+    paginated: true,
+  },
+  {
+    operationId: 'getTask',
+    method: 'GET',
+    path: '/tasks/{taskId}',
+    handler: 'get-task',
+    summary: 'Read one of the caller’s tasks',
+    adminOnly: false,
+    request: { params: taskPathParams },
+    success: { status: 200, description: 'The task', body: taskEnvelope },
+    errors: [404],
+    dynamodb: { actions: ['dynamodb:GetItem'], onTable: true, indexes: [] },
+    paginated: false,
+  },
+  {
+    operationId: 'updateTask',
+    method: 'PATCH',
+    path: '/tasks/{taskId}',
+    handler: 'update-task',
+    summary: 'Change the title, description or status of a task (optimistic locking with If-Match)',
+    adminOnly: false,
+    request: { params: taskPathParams, headers: conditionalHeaders, body: updateTaskBody },
+    success: { status: 200, description: 'The updated task', body: taskEnvelope },
+    errors: [404, 412, 413, 415],
+    dynamodb: { actions: ['dynamodb:UpdateItem'], onTable: true, indexes: [] },
+    paginated: false,
+  },
+  {
+    operationId: 'deleteTask',
+    method: 'DELETE',
+    path: '/tasks/{taskId}',
+    handler: 'delete-task',
+    summary: 'Delete a task (optimistic locking with If-Match)',
+    adminOnly: false,
+    request: { params: taskPathParams, headers: conditionalHeaders },
+    success: { status: 204, description: 'The task was deleted' },
+    errors: [404, 412],
+    dynamodb: { actions: ['dynamodb:DeleteItem'], onTable: true, indexes: [] },
+    paginated: false,
+  },
+  {
+    operationId: 'adminListTasks',
+    method: 'GET',
+    path: '/admin/tasks',
+    handler: 'admin-list-tasks',
+    summary: 'All users’ tasks with one status (default pending), newest first; admin group only',
+    adminOnly: true,
+    request: { query: adminListTasksQuery },
+    success: { status: 200, description: 'One page of tasks, with their owners', body: ownedTaskPageSchema },
+    errors: [403],
+    dynamodb: { actions: ['dynamodb:Query'], onTable: false, indexes: ['GSI1'] },
+    paginated: true,
+  },
+] as const satisfies readonly RouteDefinition[];
+
+export type RouteName = (typeof routes)[number]['operationId'];
+export type RouteOf<N extends RouteName> = Extract<(typeof routes)[number], { operationId: N }>;
+
+export function route<N extends RouteName>(operationId: N): RouteOf<N> {
+  const found = routes.find((candidate) => candidate.operationId === operationId);
+  if (!found) throw new Error(`No route ${operationId}`);
+  return found as RouteOf<N>;
+}

@@ -1,0 +1,34 @@
+/** The storage port the task service depends on. The DynamoDB adapter is its one production implementation. */
+import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from './task.ts';
+
+export interface PageRequest {
+  limit: number;
+  cursor?: Record<string, unknown>;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  /** Hash of the validated request body: a replay must match it. */
+  fingerprint: string;
+  /** The task the first request created (or was about to create). */
+  task: Task;
+  /** When the record may be forgotten (epoch seconds). */
+  expiresAt: number;
+}
+
+export interface TaskRepository {
+  /** Stores a new task; false when a task with that id already exists. */
+  insert(ownerId: string, task: Task): Promise<boolean>;
+  /** Claims an idempotency key; returns the record already holding it, or undefined when this claim won. */
+  claimIdempotencyKey(ownerId: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+  get(ownerId: string, taskId: string): Promise<Task | undefined>;
+  listByOwner(ownerId: string, page: PageRequest, status?: TaskStatus): Promise<Page<Task>>;
+  listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>>;
+  /**
+   * Applies the patch atomically and bumps the version. Throws NotFoundError when the task does not
+   * exist and PreconditionFailedError when `expectedVersion` is given and differs.
+   */
+  update(ownerId: string, taskId: string, patch: TaskPatch, updatedAt: string, expectedVersion?: number): Promise<Task>;
+  /** Same errors as update. */
+  delete(ownerId: string, taskId: string, expectedVersion?: number): Promise<void>;
+}

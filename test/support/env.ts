@@ -1,0 +1,9 @@
+/** Imported first by every unit suite: the configuration the handlers read when first loaded. */
+import { randomBytes } from 'node:crypto';
+
+process.env.TABLE_NAME ??= 'tasks-test';
+process.env.ALLOWED_ORIGINS ??= 'https://app.example.com';
+process.env.PAGE_TOKEN_KEY ??= randomBytes(32).toString('base64');
+process.env.AWS_REGION ??= 'eu-west-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';

@@ -1,0 +1,63 @@
+/** API Gateway REST proxy events, shaped as the Cognito-authorized gateway sends them. */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+
+export const USER_A = '11111111-aaaa-4aaa-8aaa-111111111111';
+export const USER_B = '22222222-bbbb-4bbb-8bbb-222222222222';
+
+export interface EventOptions {
+  method?: string;
+  path?: string;
+  resource?: string;
+  body?: unknown;
+  rawBody?: string | null;
+  headers?: Record<string, string>;
+  query?: Record<string, string | string[]>;
+  pathParameters?: Record<string, string> | null;
+  sub?: string | null;
+  groups?: string;
+  isBase64Encoded?: boolean;
+}
+
+export function makeEvent(options: EventOptions = {}): APIGatewayProxyEvent {
+  const method = options.method ?? 'GET';
+  const path = options.path ?? '/tasks';
+  const hasBody = options.body !== undefined || options.rawBody !== undefined;
+  const headers: Record<string, string> = {
+    ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+    ...options.headers,
+  };
+  const multiQuery = options.query
+    ? Object.fromEntries(Object.entries(options.query).map(([name, value]) => [name, Array.isArray(value) ? value : [value]]))
+    : null;
+  const query = multiQuery ? Object.fromEntries(Object.entries(multiQuery).map(([name, values]) => [name, values.at(-1) as string])) : null;
+  const claims: Record<string, string> = {};
+  if (options.sub !== null) claims.sub = options.sub ?? USER_A;
+  if (options.groups !== undefined) claims['cognito:groups'] = options.groups;
+  return {
+    resource: options.resource ?? path,
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: query,
+    multiValueQueryStringParameters: multiQuery,
+    pathParameters: options.pathParameters ?? null,
+    stageVariables: null,
+    body: options.rawBody !== undefined ? options.rawBody : hasBody ? JSON.stringify(options.body) : null,
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'test-api',
+      authorizer: { claims },
+      protocol: 'HTTP/1.1',
+      httpMethod: method,
+      identity: { sourceIp: '127.0.0.1' } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: `/test${path}`,
+      stage: 'test',
+      requestId: 'req-test-1',
+      requestTimeEpoch: Date.now(),
+      resourceId: 'res',
+      resourcePath: options.resource ?? path,
+    },
+  };
+}
