@@ -30,7 +30,8 @@ export const updateTaskBody = z
   })
   .refine((patch) => Object.keys(patch).length > 0, {
     message: 'Give at least one of title, description, status',
-  });
+  })
+  .meta({ minProperties: 1 });
 
 export const taskPathParams = z.strictObject({
   taskId: z.string().regex(ULID_PATTERN, 'must be a task id (a ULID)'),
@@ -41,8 +42,9 @@ const limit = z
   .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${PAGE_LIMIT_MAX}`)
   .transform(Number)
   .pipe(z.number().int().min(1).max(PAGE_LIMIT_MAX))
-  .default(PAGE_LIMIT_DEFAULT);
-const nextToken = z.string().min(1).max(2048);
+  .default(PAGE_LIMIT_DEFAULT)
+  .meta({ description: `Page size, 1 to ${PAGE_LIMIT_MAX} (default ${PAGE_LIMIT_DEFAULT})` });
+const nextToken = z.string().min(1).max(2048).meta({ description: 'The next_token of the previous page, as given' });
 
 export const listTasksQuery = z.strictObject({
   status: status.optional(),
@@ -78,8 +80,8 @@ export const taskSchema = z.object({
   title: z.string(),
   description: z.string(),
   status,
-  created_at: z.iso.datetime(),
-  updated_at: z.iso.datetime(),
+  created_at: z.string().meta({ format: 'date-time', description: 'ISO-8601, UTC' }),
+  updated_at: z.string().meta({ format: 'date-time', description: 'ISO-8601, UTC' }),
   version: z.number().int().min(1),
 });
 export const ownedTaskSchema = taskSchema.extend({ owner_id: z.string() });

@@ -1,0 +1,119 @@
+/**
+ * The OpenAPI 3.0 document, derived from the route table and its schemas. `npm run openapi` writes it
+ * to docs/openapi.json, which is committed so that contract changes show up in review; a unit test
+ * fails when the committed file is out of date.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { type RouteDefinition, routes } from '../functions/routes.ts';
+import { errorSchema } from '../functions/tasks/schemas.ts';
+
+type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
+
+export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'validation_failed (details name each field) or invalid_json',
+  401: 'No valid Cognito ID token in Authorization (answered by API Gateway: {"message":"Unauthorized"})',
+  403: 'forbidden: the caller is not in the admin group',
+  404: 'not_found: no such task for this caller',
+  409: 'idempotency_key_reused: the Idempotency-Key was used with another body',
+  412: 'precondition_failed: If-Match does not match the task version',
+  413: 'payload_too_large: the body is over 16 KiB',
+  415: 'unsupported_media_type: the body is not application/json',
+  500: 'internal: a generic error; details are only in the logs',
+};
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) as JsonSchema;
+  return json;
+}
+
+const headerName = (lowerCase: string) =>
+  lowerCase.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
+
+function parameters(schema: z.ZodType | undefined, location: 'path' | 'query' | 'header') {
+  if (!schema) return [];
+  const json = schemaOf(schema, 'input');
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name: location === 'header' ? headerName(name) : name,
+      in: location,
+      required: location === 'path' || (json.required ?? []).includes(name),
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+function jsonContent(schema: JsonSchema) {
+  return { 'application/json': { schema } };
+}
+
+function operation(route: RouteDefinition) {
+  const errorStatuses = [...new Set([400, 401, ...route.errors, 500])].sort();
+  const errorResponses = errorStatuses.map((status) => [
+    status,
+    { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: jsonContent({ $ref: '#/components/schemas/Error' }) },
+  ]);
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.adminOnly ? 'admin' : 'tasks'],
+    security: [{ CognitoUserPool: [] }],
+    parameters: [
+      ...parameters(route.request.params, 'path'),
+      ...parameters(route.request.query, 'query'),
+      ...parameters(route.request.headers, 'header'),
+    ],
+    ...(route.request.body ? { requestBody: { required: true, content: jsonContent(schemaOf(route.request.body, 'input')) } } : {}),
+    responses: {
+      [route.success.status]: {
+        description: route.success.description,
+        ...(route.success.body ? { content: jsonContent(schemaOf(route.success.body, 'output')) } : {}),
+      },
+      ...Object.fromEntries(errorResponses),
+    },
+  };
+}
+
+export function buildOpenApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
+  }
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Task API',
+      version: '1.0.0',
+      description:
+        'Per-user task management. Every operation needs a Cognito ID token in the Authorization header. ' +
+        'Every error uses the envelope {"error": {"code", "message", "details"?}, "request_id"}.',
+    },
+    paths,
+    components: {
+      securitySchemes: {
+        CognitoUserPool: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          description: 'The raw Cognito ID token (not an access token)',
+          'x-amazon-apigateway-authtype': 'cognito_user_pools',
+        },
+      },
+      schemas: { Error: schemaOf(errorSchema, 'output') },
+    },
+  };
+}
+
+export function renderOpenApiDocument(): string {
+  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(OPENAPI_PATH, renderOpenApiDocument());
+  console.log(`wrote ${OPENAPI_PATH}`);
+}
