@@ -43,7 +43,7 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     }
   }
 
-  async function claimIdempotencyKey(ownerId: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+  async function claimIdempotencyKey(ownerId: string, record: IdempotencyRecord, now: Date): Promise<IdempotencyRecord | undefined> {
     try {
       await client.send(
         new PutCommand({
@@ -58,7 +58,7 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
           },
           ConditionExpression: 'attribute_not_exists(PK) OR #expires < :now',
           ExpressionAttributeNames: { '#expires': tableDesign.timeToLiveAttribute },
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

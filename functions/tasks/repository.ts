@@ -19,8 +19,11 @@ export interface IdempotencyRecord {
 export interface TaskRepository {
   /** Stores a new task; false when a task with that id already exists. */
   insert(ownerId: string, task: Task): Promise<boolean>;
-  /** Claims an idempotency key; returns the record already holding it, or undefined when this claim won. */
-  claimIdempotencyKey(ownerId: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Claims an idempotency key; returns the live record already holding it, or undefined when this claim
+   * won. A record whose expiry is before `now` no longer holds its key, even before TTL deletes it.
+   */
+  claimIdempotencyKey(ownerId: string, record: IdempotencyRecord, now: Date): Promise<IdempotencyRecord | undefined>;
   get(ownerId: string, taskId: string): Promise<Task | undefined>;
   listByOwner(ownerId: string, page: PageRequest, status?: TaskStatus): Promise<Page<Task>>;
   listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>>;

@@ -36,12 +36,16 @@ export function createTaskService({ repository, now = () => new Date(), newId }:
       return { task, replayed: false };
     }
     const fingerprint = fingerprintOf(input);
-    const holder = await repository.claimIdempotencyKey(ownerId, {
-      key: idempotencyKey,
-      fingerprint,
-      task,
-      expiresAt: Math.floor(clock.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-    });
+    const holder = await repository.claimIdempotencyKey(
+      ownerId,
+      {
+        key: idempotencyKey,
+        fingerprint,
+        task,
+        expiresAt: Math.floor(clock.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+      },
+      clock,
+    );
     if (holder === undefined) {
       // This request won the key. If a replay already completed the create for us, the task is the same.
       await repository.insert(ownerId, task);
