@@ -1,0 +1,110 @@
+/**
+ * The Cognito calls the CLI makes: the same ones a real client makes (SignUp, ConfirmSignUp, InitiateAuth
+ * with USER_PASSWORD_AUTH / REFRESH_TOKEN_AUTH) plus the admin ones local mode needs (AdminConfirmSignUp,
+ * AdminAddUserToGroup), which against a stage use the caller's AWS credentials.
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminConfirmSignUpCommand,
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CliError } from './errors.ts';
+import { expiryOf, type Session } from './session.ts';
+import type { Target } from './target.ts';
+
+export const ADMIN_GROUP = 'admin';
+
+export function cognitoClient(target: Target): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    region: target.region,
+    ...(target.cognitoEndpoint
+      ? // cognito-local accepts any credentials; these only let the SDK sign the admin calls.
+        { endpoint: target.cognitoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+}
+
+export async function signUp(target: Target, email: string, password: string) {
+  const result = await call(() =>
+    cognitoClient(target).send(
+      new SignUpCommand({
+        ClientId: target.clientId,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    ),
+  );
+  return { email, user_sub: result.UserSub, confirmed: result.UserConfirmed ?? false };
+}
+
+/** With a code: ConfirmSignUp, as a user would. Without: AdminConfirmSignUp (local mode, or an operator). */
+export async function confirm(target: Target, email: string, code?: string) {
+  const client = cognitoClient(target);
+  if (code) {
+    await call(() => client.send(new ConfirmSignUpCommand({ ClientId: target.clientId, Username: email, ConfirmationCode: code })));
+  } else {
+    await call(() => client.send(new AdminConfirmSignUpCommand({ UserPoolId: target.userPoolId, Username: email })));
+  }
+  return { email, confirmed: true };
+}
+
+export async function addToAdminGroup(target: Target, email: string) {
+  await call(() =>
+    cognitoClient(target).send(new AdminAddUserToGroupCommand({ UserPoolId: target.userPoolId, Username: email, GroupName: ADMIN_GROUP })),
+  );
+  return { email, group: ADMIN_GROUP, note: 'log in again to get a token with the group' };
+}
+
+export async function logIn(target: Target, email: string, password: string): Promise<Session> {
+  const result = await call(() =>
+    cognitoClient(target).send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: target.clientId,
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    ),
+  );
+  const tokens = result.AuthenticationResult;
+  if (!tokens?.IdToken) throw new CliError(`Login needs a further step (${result.ChallengeName ?? 'unknown challenge'}), which this CLI does not handle`);
+  return {
+    email,
+    idToken: tokens.IdToken,
+    accessToken: tokens.AccessToken,
+    refreshToken: tokens.RefreshToken,
+    expiresAt: expiryOf(tokens.IdToken),
+    userPoolId: target.userPoolId,
+    clientId: target.clientId,
+  };
+}
+
+/** New ID and access tokens for a session whose ID token has (nearly) expired. */
+export async function refresh(target: Target, session: Session): Promise<Session> {
+  if (!session.refreshToken) throw new CliError('The login has expired: run `login` again');
+  const result = await call(() =>
+    cognitoClient(target).send(
+      new InitiateAuthCommand({
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        ClientId: target.clientId,
+        AuthParameters: { REFRESH_TOKEN: session.refreshToken as string },
+      }),
+    ),
+  );
+  const idToken = result.AuthenticationResult?.IdToken;
+  if (!idToken) throw new CliError('The login has expired: run `login` again');
+  return { ...session, idToken, accessToken: result.AuthenticationResult?.AccessToken, expiresAt: expiryOf(idToken) };
+}
+
+/** Cognito's errors, as one line: `NotAuthorizedException: Incorrect username or password.` */
+async function call<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    const { name, message } = error as Error;
+    throw new CliError(`${name}: ${message}`);
+  }
+}

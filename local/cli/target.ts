@@ -1,0 +1,160 @@
+/**
+ * Where the CLI talks to: local mode (the stack `npm start` runs, described by <data dir>/local-env.json)
+ * or a deployed stage (its Terraform outputs). Both end as the same `Target`.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { CliError, UsageError } from './errors.ts';
+
+export interface Target {
+  kind: 'local' | 'stage';
+  /** "local" or the stage name: what the session file is for. */
+  name: string;
+  apiUrl: string;
+  /** Only in local mode: cognito-local's endpoint. A stage uses the regional Cognito endpoint. */
+  cognitoEndpoint?: string;
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  /** Where the login is cached (mode 0600); never inside a tracked path of the repository. */
+  sessionFile: string;
+}
+
+export interface TargetOptions {
+  stage?: string;
+  outputs?: string;
+  endpoint?: string;
+  dataDir?: string;
+}
+
+export interface Environment {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** What `npm start` writes to <data dir>/local-env.json. */
+export interface LocalEnv {
+  apiUrl: string;
+  cognitoEndpoint: string;
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  tableName?: string;
+}
+
+export const LOCAL_ENV_FILE = 'local-env.json';
+
+export async function resolveTarget(options: TargetOptions, environment: Environment): Promise<Target> {
+  const endpoint = options.endpoint && options.endpoint !== 'local' ? options.endpoint : undefined;
+  if (endpoint && !/^https?:\/\//.test(endpoint)) throw new UsageError('--endpoint must be "local" or an http(s) URL');
+  const target = options.stage ? await stageTarget(options.stage, options.outputs, environment) : await localTarget(options, environment);
+  return endpoint ? { ...target, apiUrl: endpoint } : target;
+}
+
+async function localTarget(options: TargetOptions, { env, cwd }: Environment): Promise<Target> {
+  if (options.outputs) throw new UsageError('--outputs goes with --stage');
+  const dataDir = resolve(cwd, options.dataDir ?? env.TASK_API_DATA_DIR ?? '.local');
+  const file = join(dataDir, LOCAL_ENV_FILE);
+  let local: LocalEnv;
+  try {
+    local = JSON.parse(await readFile(file, 'utf8')) as LocalEnv;
+  } catch {
+    throw new CliError(`No local stack found (${file} is missing or unreadable): run \`npm start\` first, or pass --data-dir or --stage`);
+  }
+  for (const key of ['apiUrl', 'cognitoEndpoint', 'region', 'userPoolId', 'clientId'] as const) {
+    if (typeof local[key] !== 'string' || local[key] === '') throw new CliError(`${file} has no ${key}`);
+  }
+  return {
+    kind: 'local',
+    name: 'local',
+    apiUrl: local.apiUrl,
+    cognitoEndpoint: local.cognitoEndpoint,
+    region: local.region,
+    userPoolId: local.userPoolId,
+    clientId: local.clientId,
+    sessionFile: join(dataDir, 'cli-session.json'),
+  };
+}
+
+async function stageTarget(stage: string, outputsFile: string | undefined, { env, cwd }: Environment): Promise<Target> {
+  if (!/^[a-z0-9-]{1,32}$/i.test(stage)) throw new UsageError('--stage must be a stage name like dev');
+  const raw = outputsFile ? await readOutputsFile(resolve(cwd, outputsFile)) : await cdktfOutputs(stage, cwd, env);
+  const outputs = flattenOutputs(raw);
+  const apiUrl = pick(outputs, ['api_url', 'api_endpoint', 'invoke_url', 'url']);
+  const userPoolId = pick(outputs, ['user_pool_id']);
+  const clientId = pick(outputs, ['user_pool_client_id', 'client_id', 'app_client_id']);
+  const region = pickOptional(outputs, ['region', 'aws_region']) ?? userPoolId.split('_')[0] ?? '';
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new CliError(`Cannot tell the region of stage ${stage} from its outputs`);
+  const configHome = env.TASK_API_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'task-api');
+  return {
+    kind: 'stage',
+    name: stage,
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+    region,
+    userPoolId,
+    clientId,
+    sessionFile: join(configHome, `session-${stage}.json`),
+  };
+}
+
+async function readOutputsFile(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`Cannot read the outputs file ${file}: ${(error as Error).message}`);
+  }
+}
+
+async function cdktfOutputs(stage: string, cwd: string, env: NodeJS.ProcessEnv): Promise<unknown> {
+  try {
+    const { stdout } = await promisify(execFile)('npx', ['cdktf', 'output', '--json', '--skip-synth'], {
+      cwd,
+      env: { ...env, STAGE: stage },
+      maxBuffer: 4 * 1024 * 1024,
+    });
+    return JSON.parse(stdout.slice(stdout.indexOf('{')));
+  } catch (error) {
+    throw new CliError(`Cannot read the Terraform outputs of stage ${stage} (\`cdktf output --json\`): ${(error as Error).message.split('\n')[0]}. Pass --outputs FILE instead.`);
+  }
+}
+
+/**
+ * Outputs come as `{name: value}`, as Terraform's `{name: {value, type, sensitive}}`, or as cdktf's
+ * `{stackName: {name: value}}`; construct-scoped names may carry a prefix. All become `{name: value}`.
+ */
+export function flattenOutputs(raw: unknown): Record<string, string> {
+  const flat: Record<string, string> = {};
+  const visit = (value: unknown, name: string) => {
+    if (typeof value === 'string') flat[name] = value;
+    else if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const record = value as Record<string, unknown>;
+      if ('value' in record && !(typeof record.value === 'object' && record.value !== null)) visit(record.value, name);
+      else for (const [key, inner] of Object.entries(record)) visit(inner, key);
+    }
+  };
+  visit(raw, '');
+  return flat;
+}
+
+const normalise = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+function pickOptional(outputs: Record<string, string>, names: readonly string[]): string | undefined {
+  for (const wanted of names.map(normalise)) {
+    const exact = Object.entries(outputs).find(([key]) => normalise(key) === wanted);
+    if (exact) return exact[1];
+  }
+  for (const wanted of names.map(normalise)) {
+    const suffixed = Object.entries(outputs).find(([key]) => normalise(key).endsWith(wanted));
+    if (suffixed) return suffixed[1];
+  }
+  return undefined;
+}
+
+function pick(outputs: Record<string, string>, names: readonly string[]): string {
+  const value = pickOptional(outputs, names);
+  if (!value) throw new CliError(`The stage's outputs have no ${names[0]} (found: ${Object.keys(outputs).join(', ') || 'none'})`);
+  return value;
+}
