@@ -44,18 +44,21 @@ export function defineHandler<R extends RouteDefinition>(
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
     const headers = headersOf(event);
     let reply: Reply;
+    let failure: unknown;
     try {
       reply = await action(parseRequest(route, event, headers, requestId));
     } catch (error) {
       reply = errorReply(error, requestId);
-      if (reply.status >= 500) logJson('error', 'unhandled error', { request_id: requestId, route: routeKey, error: describeError(error) });
+      failure = error;
     }
-    logJson('info', 'request', {
+    const unexpected = reply.status >= 500;
+    logJson(unexpected ? 'error' : 'info', 'request', {
       request_id: requestId,
       route: routeKey,
       status: reply.status,
       latency_ms: Math.round(performance.now() - started),
       cold_start: coldStart,
+      ...(unexpected ? { error: describeError(failure) } : {}),
     });
     coldStart = false;
     return toResult(reply, corsHeaders(headers.origin, config().allowedOrigins));
