@@ -1,0 +1,87 @@
+/**
+ * Auth: the Cognito user pool (email is the username), the `admin` group the admin routes check, one
+ * public app client (SPA / CLI: no secret; SRP, password and refresh flows; OAuth code flow for the
+ * hosted UI) and the hosted-UI domain.
+ */
+import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group/index.js';
+import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool/index.js';
+import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client/index.js';
+import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain/index.js';
+import { Construct } from 'constructs';
+import { ADMIN_GROUP } from '../../functions/routes.ts';
+
+export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
+export const EXPLICIT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'];
+/** Token lifetimes: short-lived ID/access tokens, a month of refresh. */
+export const TOKEN_VALIDITY = { accessTokenMinutes: 60, idTokenMinutes: 60, refreshTokenDays: 30 };
+
+export interface AuthOptions {
+  prefix: string;
+  callbackUrls: string[];
+  logoutUrls: string[];
+  domainPrefix: string;
+  deletionProtection: boolean;
+}
+
+export class Auth extends Construct {
+  readonly userPoolId: string;
+  readonly userPoolArn: string;
+  readonly clientId: string;
+  readonly domain: string;
+
+  constructor(scope: Construct, id: string, options: AuthOptions) {
+    super(scope, id);
+    const pool = new CognitoUserPool(this, 'user-pool', {
+      name: `${options.prefix}-users`,
+      usernameAttributes: ['email'],
+      autoVerifiedAttributes: ['email'],
+      usernameConfiguration: { caseSensitive: false },
+      passwordPolicy: {
+        minimumLength: 10,
+        requireUppercase: true,
+        requireLowercase: true,
+        requireNumbers: true,
+        requireSymbols: false,
+        temporaryPasswordValidityDays: 7,
+      },
+      accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
+      adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+      mfaConfiguration: 'OPTIONAL',
+      softwareTokenMfaConfiguration: { enabled: true },
+      deletionProtection: options.deletionProtection ? 'ACTIVE' : 'INACTIVE',
+    });
+
+    new CognitoUserGroup(this, 'admin-group', {
+      name: ADMIN_GROUP,
+      userPoolId: pool.id,
+      description: 'May call the admin routes (all users’ tasks)',
+    });
+
+    const client = new CognitoUserPoolClient(this, 'client', {
+      name: `${options.prefix}-client`,
+      userPoolId: pool.id,
+      generateSecret: false,
+      explicitAuthFlows: EXPLICIT_AUTH_FLOWS,
+      // Sign-in and recovery answer the same way whether or not the user exists.
+      preventUserExistenceErrors: 'ENABLED',
+      enableTokenRevocation: true,
+      allowedOauthFlowsUserPoolClient: true,
+      allowedOauthFlows: ['code'],
+      allowedOauthScopes: OAUTH_SCOPES,
+      supportedIdentityProviders: ['COGNITO'],
+      callbackUrls: options.callbackUrls,
+      logoutUrls: options.logoutUrls,
+      accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
+      idTokenValidity: TOKEN_VALIDITY.idTokenMinutes,
+      refreshTokenValidity: TOKEN_VALIDITY.refreshTokenDays,
+      tokenValidityUnits: [{ accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' }],
+    });
+
+    const domain = new CognitoUserPoolDomain(this, 'domain', { domain: options.domainPrefix, userPoolId: pool.id });
+
+    this.userPoolId = pool.id;
+    this.userPoolArn = pool.arn;
+    this.clientId = client.id;
+    this.domain = domain.domain;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Functions: one Lambda per route of the route table, each with its own log group and its own role that
+ * names exactly the DynamoDB actions and ARNs the route declares (least privilege by construction), plus
+ * the KMS HMAC key the paginated routes derive their page-token secret from.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import type { RouteDefinition } from '../../functions/routes.ts';
+import type { LambdaRuntime } from '../config.ts';
+import { assumeRolePolicy, type PolicyStatement, policyDocument } from './iam.ts';
+import type { Storage } from './storage.ts';
+
+export interface FunctionsOptions {
+  prefix: string;
+  stage: string;
+  routes: readonly RouteDefinition[];
+  storage: Storage;
+  /** Absolute directory holding `<handler>.zip` for every route. */
+  distDir: string;
+  runtime: LambdaRuntime;
+  memoryMb: number;
+  timeoutSeconds: number;
+  allowedOrigins: string[];
+  logRetentionDays: number;
+}
+
+/** What the API needs to wire one route to its function. */
+export interface RouteFunction {
+  route: RouteDefinition;
+  functionName: string;
+  invokeArn: string;
+}
+
+/** X-Ray's write actions support no resource-level permissions: AWS documents Resource "*" for them. */
+export const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
+/** sha256 of the file, base64: what Lambda reports as CodeSha256, so a rebuilt zip redeploys the code. */
+export function fileSha256Base64(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('base64');
+}
+
+export function routeStatements(route: RouteDefinition, tableArn: string, indexArn: (name: string) => string): PolicyStatement[] {
+  const resources = [...(route.dynamodb.onTable ? [tableArn] : []), ...route.dynamodb.indexes.map(indexArn)];
+  if (resources.length === 0) return [];
+  return [{ Sid: 'Table', Effect: 'Allow', Action: [...route.dynamodb.actions], Resource: resources }];
+}
+
+export class Functions extends Construct {
+  readonly byRoute: RouteFunction[] = [];
+  readonly pageTokenKeyArn: string;
+
+  constructor(scope: Construct, id: string, options: FunctionsOptions) {
+    super(scope, id);
+
+    // HMAC key for page tokens: the key never leaves KMS; functions may only GenerateMac with it.
+    // No `policy`: KMS applies its default key policy, which delegates access to IAM (the roles below).
+    const pageTokenKey = new KmsKey(this, 'page-token-key', {
+      description: `${options.prefix}: HMAC key for page tokens (next_token)`,
+      customerMasterKeySpec: 'HMAC_256',
+      keyUsage: 'GENERATE_VERIFY_MAC',
+      deletionWindowInDays: options.stage === 'prod' ? 30 : 7,
+    });
+    new KmsAlias(this, 'page-token-key-alias', { name: `alias/${options.prefix}-page-token`, targetKeyId: pageTokenKey.keyId });
+    this.pageTokenKeyArn = pageTokenKey.arn;
+
+    for (const route of options.routes) {
+      const zip = join(options.distDir, `${route.handler}.zip`);
+      if (!existsSync(zip)) {
+        throw new Error(`${relative(process.cwd(), zip) || zip} is missing: run \`make build\` (npm run build) before synthesizing the stack`);
+      }
+      const name = `${options.prefix}-${route.handler}`;
+
+      const logGroup = new CloudwatchLogGroup(this, `${route.handler}-logs`, {
+        name: `/aws/lambda/${name}`,
+        retentionInDays: options.logRetentionDays,
+      });
+
+      const role = new IamRole(this, `${route.handler}-role`, {
+        name: `${name}-fn`,
+        description: `${route.operationId}: only what ${route.method} ${route.path} needs`,
+        assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'),
+      });
+
+      const statements: PolicyStatement[] = [
+        ...routeStatements(route, options.storage.tableArn, (index) => `${options.storage.tableArn}/index/${index}`),
+        ...(route.paginated ? [{ Sid: 'PageTokenKey', Effect: 'Allow' as const, Action: ['kms:GenerateMac'], Resource: pageTokenKey.arn }] : []),
+        // Its own log group's streams only (the group itself is created here, so no logs:CreateLogGroup).
+        { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:log-stream:*` },
+        // Deliberate exception: X-Ray has no resource-level permissions, Resource must be "*".
+        { Sid: 'XRay', Effect: 'Allow', Action: XRAY_ACTIONS, Resource: '*' },
+      ];
+      const policy = new IamRolePolicy(this, `${route.handler}-policy`, { name: `${name}-fn`, role: role.id, policy: policyDocument(statements) });
+
+      const asset = new TerraformAsset(this, `${route.handler}-zip`, { path: zip, type: AssetType.FILE });
+      const environment: Record<string, string> = {
+        TABLE_NAME: options.storage.tableName,
+        ALLOWED_ORIGINS: options.allowedOrigins.join(','),
+      };
+      if (route.paginated) environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
+
+      const fn = new LambdaFunction(this, `${route.handler}-fn`, {
+        functionName: name,
+        description: `${route.method} ${route.path}: ${route.summary}`,
+        role: role.arn,
+        runtime: options.runtime,
+        architectures: ['arm64'],
+        // The bundle is index.mjs at the root of the zip.
+        handler: 'index.handler',
+        filename: asset.path,
+        sourceCodeHash: fileSha256Base64(zip),
+        memorySize: options.memoryMb,
+        timeout: options.timeoutSeconds,
+        tracingConfig: { mode: 'Active' },
+        environment: { variables: environment },
+        loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
+        // The log group (with its retention) and the permissions exist before the first invocation.
+        dependsOn: [logGroup, policy],
+      });
+
+      this.byRoute.push({ route, functionName: fn.functionName, invokeArn: fn.invokeArn });
+    }
+  }
+}
