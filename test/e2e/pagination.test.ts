@@ -1,0 +1,99 @@
+/** Paging through 120 tasks over HTTP: every task exactly once, newest first, also with ?status=. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTask, createUser, type Fixture, http, inBatches, startStack, stopStack, type User } from './support/stack.ts';
+
+const TOTAL = 120;
+const STATUSES = ['pending', 'in_progress', 'done'] as const;
+
+interface Context {
+  fx: Fixture;
+  owner: User;
+  other: User;
+  created: { task_id: string; status: string }[];
+}
+const pagination = suite<Context>('pagination over HTTP');
+
+pagination.before(async (context) => {
+  context.fx = await startStack();
+  [context.owner, context.other] = await Promise.all([createUser(context.fx.stack, 'pager'), createUser(context.fx.stack, 'other')]);
+  context.created = await inBatches(
+    Array.from({ length: TOTAL }, (_, index) => index),
+    8,
+    (index) => createTask(context.fx.stack, context.owner, { title: `task ${index}`, status: STATUSES[index % 3] }),
+  );
+  // Someone else's tasks must never show up in the owner's pages.
+  await inBatches([0, 1, 2, 3, 4], 5, (index) => createTask(context.fx.stack, context.other, { title: `other ${index}` }));
+});
+pagination.after(async ({ fx }) => stopStack(fx));
+
+async function allPages(context: Context, query: Record<string, string>, token = context.owner.idToken) {
+  const pages: { tasks: { task_id: string; created_at: string; status: string }[]; count: number; next_token: string | null }[] = [];
+  let nextToken: string | undefined;
+  do {
+    const result = await http(context.fx.stack, 'GET', '/tasks', { token, query: { ...query, next_token: nextToken } });
+    assert.is(result.status, 200, result.text);
+    pages.push(result.json);
+    nextToken = result.json.next_token ?? undefined;
+    assert.ok(pages.length <= TOTAL, 'pagination terminates');
+  } while (nextToken);
+  return pages;
+}
+
+function isNewestFirst(tasks: { task_id: string; created_at: string }[]): boolean {
+  return tasks.every((task, index) => index === 0 || (tasks[index - 1] as { task_id: string }).task_id > task.task_id);
+}
+
+pagination('120 tasks in pages of 25: five pages, every task exactly once, newest first', async (context) => {
+  const pages = await allPages(context, { limit: '25' });
+  assert.equal(
+    pages.map((page) => page.count),
+    [25, 25, 25, 25, 20],
+  );
+  for (const page of pages) assert.is(page.tasks.length, page.count);
+  const ids = pages.flatMap((page) => page.tasks.map((task) => task.task_id));
+  assert.is(new Set(ids).size, TOTAL, 'no duplicates');
+  assert.equal([...ids].sort(), context.created.map((task) => task.task_id).sort(), 'no gaps and nobody else’s tasks');
+  assert.ok(isNewestFirst(pages.flatMap((page) => page.tasks)), 'newest first across page boundaries');
+  assert.is(pages.at(-1)?.next_token, null);
+});
+
+pagination('the default page is 50 tasks', async (context) => {
+  const result = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken });
+  assert.is(result.json.count, 50);
+  assert.type(result.json.next_token, 'string');
+});
+
+pagination('with ?status= the pages hold exactly that status’s tasks', async (context) => {
+  for (const status of STATUSES) {
+    const pages = await allPages(context, { status, limit: '7' });
+    const tasks = pages.flatMap((page) => page.tasks);
+    const expected = context.created.filter((task) => task.status === status).map((task) => task.task_id);
+    assert.is(tasks.length, expected.length, status);
+    assert.equal(tasks.map((task) => task.task_id).sort(), expected.sort(), status);
+    assert.ok(tasks.every((task) => task.status === status));
+    assert.ok(isNewestFirst(tasks));
+  }
+});
+
+pagination('a next_token only works for the query and user it was issued for', async (context) => {
+  const first = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '10' } });
+  const token = first.json.next_token as string;
+  const otherUser = await http(context.fx.stack, 'GET', '/tasks', { token: context.other.idToken, query: { limit: '10', next_token: token } });
+  assert.is(otherUser.status, 400, otherUser.text);
+  const otherQuery = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '10', status: 'done', next_token: token } });
+  assert.is(otherQuery.status, 400, otherQuery.text);
+  const forged = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { next_token: `${token.slice(0, -4)}AAAA` } });
+  assert.is(forged.status, 400, forged.text);
+  assert.is(forged.json.error.code, 'validation_failed');
+});
+
+pagination('limit outside 1..100 is a validation error', async (context) => {
+  for (const limit of ['0', '101', 'ten', '-1']) {
+    const result = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit } });
+    assert.is(result.status, 400, `limit=${limit}`);
+    assert.is(result.json.error.code, 'validation_failed');
+  }
+});
+
+pagination.run();
