@@ -101,7 +101,9 @@ export const routes = [
     request: { params: taskPathParams, headers: conditionalHeaders, body: updateTaskBody },
     success: { status: 200, description: 'The updated task', body: taskEnvelope },
     errors: [404, 412, 413, 415],
-    dynamodb: { actions: ['dynamodb:UpdateItem'], onTable: true, indexes: [] },
+    // GetItem: a failed If-Match condition without the old item (absent task, or an engine without
+    // ReturnValuesOnConditionCheckFailure) is told apart as 404 or 412 by one consistent read.
+    dynamodb: { actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], onTable: true, indexes: [] },
     paginated: false,
   },
   {
@@ -114,7 +116,8 @@ export const routes = [
     request: { params: taskPathParams, headers: conditionalHeaders },
     success: { status: 204, description: 'The task was deleted' },
     errors: [404, 412],
-    dynamodb: { actions: ['dynamodb:DeleteItem'], onTable: true, indexes: [] },
+    // GetItem: as for updateTask, to tell 404 from 412 after a failed If-Match condition.
+    dynamodb: { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem'], onTable: true, indexes: [] },
     paginated: false,
   },
   {
