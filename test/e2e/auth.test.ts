@@ -5,12 +5,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTask, createUser, type Fixture, http, startStack, stopStack, type User } from './support/stack.ts';
-import { resign, signWithForeignKey, tamper, unsigned } from './support/tokens.ts';
+import { poolSigningKey, resign, type SigningKey, signWithForeignKey, tamper, unsigned } from './support/tokens.ts';
 
-const auth = suite<{ fx: Fixture; alice: User; bob: User; admin: User }>('authentication and authorization over HTTP');
+const auth = suite<{ fx: Fixture; key: SigningKey; alice: User; bob: User; admin: User }>('authentication and authorization over HTTP');
 
 auth.before(async (context) => {
   context.fx = await startStack();
+  context.key = await poolSigningKey(context.fx.dataDir);
   [context.alice, context.bob, context.admin] = await Promise.all([
     createUser(context.fx.stack, 'alice'),
     createUser(context.fx.stack, 'bob'),
@@ -40,17 +41,21 @@ auth('a token that is not a JWT, or an empty Authorization header, is 401', asyn
   await expectUnauthorized(fx, '', 'empty');
 });
 
-auth('an expired ID token is 401', async ({ fx, alice }) => {
+auth('an expired ID token is 401', async ({ fx, key, alice }) => {
   const now = Math.floor(Date.now() / 1000);
-  await expectUnauthorized(fx, await resign(alice.idToken, { iat: now - 7200, auth_time: now - 7200, exp: now - 3600 }), 'expired');
+  await expectUnauthorized(fx, await resign(alice.idToken, key, { iat: now - 7200, auth_time: now - 7200, exp: now - 3600 }), 'expired');
 });
 
-auth('an ID token for another app client (wrong audience) is 401', async ({ fx, alice }) => {
-  await expectUnauthorized(fx, await resign(alice.idToken, { aud: 'some-other-client-id' }), 'wrong audience');
+auth('an ID token for another app client (wrong audience) is 401', async ({ fx, key, alice }) => {
+  await expectUnauthorized(fx, await resign(alice.idToken, key, { aud: 'some-other-client-id' }), 'wrong audience');
 });
 
-auth('an ID token from another issuer is 401', async ({ fx, alice }) => {
-  await expectUnauthorized(fx, await resign(alice.idToken, { iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other' }), 'other issuer');
+auth('an ID token from another issuer is 401', async ({ fx, key, alice }) => {
+  await expectUnauthorized(
+    fx,
+    await resign(alice.idToken, key, { iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other' }),
+    'other issuer',
+  );
 });
 
 auth('an access token is 401: the API takes ID tokens', async ({ fx, alice }) => {
@@ -67,10 +72,14 @@ auth('an ID token signed with a foreign key, or not signed at all, is 401', asyn
   await expectUnauthorized(fx, unsigned(alice.idToken), 'alg none');
 });
 
-auth('the untampered token of the same user is accepted (the 401s above are about the token alone)', async ({ fx, alice }) => {
+auth('the untampered token of the same user is accepted (the 401s above are about the token alone)', async ({ fx, key, alice }) => {
   assert.is((await http(fx.stack, 'GET', '/tasks', { token: alice.idToken })).status, 200);
-  const resigned = await resign(alice.idToken, {});
-  assert.is((await http(fx.stack, 'GET', '/tasks', { token: resigned })).status, 200, 'a faithful re-signing is valid, so the tests above test the claims');
+  const resigned = await resign(alice.idToken, key, {});
+  assert.is(
+    (await http(fx.stack, 'GET', '/tasks', { token: resigned })).status,
+    200,
+    'a faithful re-signing is valid, so the tests above test the claims',
+  );
 });
 
 auth('user B gets 404 on user A’s task for GET, PATCH and DELETE, and A’s task is unchanged', async ({ fx, alice, bob }) => {
@@ -78,14 +87,22 @@ auth('user B gets 404 on user A’s task for GET, PATCH and DELETE, and A’s ta
   const path = `/tasks/${task.task_id}`;
   const get = await http(fx.stack, 'GET', path, { token: bob.idToken });
   const patch = await http(fx.stack, 'PATCH', path, { token: bob.idToken, body: { title: 'Bob was here' } });
-  const patchIfMatch = await http(fx.stack, 'PATCH', path, { token: bob.idToken, body: { status: 'done' }, headers: { 'If-Match': '"1"' } });
+  const patchIfMatch = await http(fx.stack, 'PATCH', path, {
+    token: bob.idToken,
+    body: { status: 'done' },
+    headers: { 'If-Match': '"1"' },
+  });
   const del = await http(fx.stack, 'DELETE', path, { token: bob.idToken });
   for (const result of [get, patch, patchIfMatch, del]) {
     assert.is(result.status, 404);
     assert.is(result.json.error.code, 'not_found');
   }
   const missing = await http(fx.stack, 'GET', '/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV', { token: bob.idToken });
-  assert.equal(Object.keys(get.json.error).sort(), Object.keys(missing.json.error).sort(), 'someone else’s task looks exactly like no task');
+  assert.equal(
+    Object.keys(get.json.error).sort(),
+    Object.keys(missing.json.error).sort(),
+    'someone else’s task looks exactly like no task',
+  );
   assert.is(get.json.error.message, missing.json.error.message);
 
   const after = await http(fx.stack, 'GET', path, { token: alice.idToken });

@@ -56,7 +56,14 @@ cli.before(async (context) => {
   context.fx = await startStack();
   context.cliDir = await mkdtemp(join(tmpdir(), 'task-api-cli-'));
   const { stack } = context.fx;
-  const localEnv = { apiUrl: stack.url, cognitoEndpoint: stack.cognitoEndpoint, region: stack.region, userPoolId: stack.userPoolId, clientId: stack.clientId, tableName: stack.tableName };
+  const localEnv = {
+    apiUrl: stack.url,
+    cognitoEndpoint: stack.cognitoEndpoint,
+    region: stack.region,
+    userPoolId: stack.userPoolId,
+    clientId: stack.clientId,
+    tableName: stack.tableName,
+  };
   await writeFile(join(context.cliDir, 'local-env.json'), JSON.stringify(localEnv));
 });
 cli.after(async (context) => {
@@ -79,7 +86,17 @@ cli('the walkthrough: signup, confirm, login, create, list, get, update, delete'
   assert.is(login.email, email);
   assert.ok(Date.parse(login.expires_at) > Date.now());
 
-  const created = await ok(context, 'tasks', 'create', '--title', 'From the CLI', '--description', 'made by a test', '--status', 'in_progress');
+  const created = await ok(
+    context,
+    'tasks',
+    'create',
+    '--title',
+    'From the CLI',
+    '--description',
+    'made by a test',
+    '--status',
+    'in_progress',
+  );
   assert.is(created.task.title, 'From the CLI');
   assert.is(created.task.status, 'in_progress');
   const id = created.task.task_id as string;
@@ -177,7 +194,14 @@ cli('admin add-user puts a user in the admin group; admin tasks then lists every
 });
 
 cli('bad command lines exit 2 with a message on stderr; a wrong password exits 1', async (context) => {
-  for (const argv of [['tasks', 'frobnicate'], ['tasks', 'get'], ['tasks', 'create'], ['tasks', 'list', '--colour', 'red'], ['tasks', 'get', 'short-id'], ['login', '--email', 'x@example.com']]) {
+  for (const argv of [
+    ['tasks', 'frobnicate'],
+    ['tasks', 'get'],
+    ['tasks', 'create'],
+    ['tasks', 'list', '--colour', 'red'],
+    ['tasks', 'get', 'short-id'],
+    ['login', '--email', 'x@example.com'],
+  ]) {
     const result = await run(context, ...argv);
     assert.is(result.code, 2, `${argv.join(' ')}: ${result.stderr}`);
     assert.ok(result.stderr.length > 0);
@@ -196,7 +220,14 @@ cli('a stage target reads its outputs file and sends the cached token to its api
   const configDir = await mkdtemp(join(tmpdir(), 'task-api-config-'));
   try {
     // Shaped as `cdktf output --json` prints it: outputs under the stack's name.
-    const outputs = { 'task-api-dev': { api_url: `${stack.url}/`, user_pool_id: stack.userPoolId, user_pool_client_id: stack.clientId, region: stack.region } };
+    const outputs = {
+      'task-api-dev': {
+        api_url: `${stack.url}/`,
+        user_pool_id: stack.userPoolId,
+        user_pool_client_id: stack.clientId,
+        region: stack.region,
+      },
+    };
     const outputsFile = join(configDir, 'outputs.json');
     await writeFile(outputsFile, JSON.stringify(outputs));
     await writeSession(join(configDir, 'session-dev.json'), {

@@ -14,7 +14,11 @@ concurrency.after(async ({ fx }) => stopStack(fx));
 concurrency('concurrent PATCHes with the same If-Match: exactly one 200, the rest 412', async ({ fx, alice }) => {
   const task = await createTask(fx.stack, alice, { title: 'Contended' });
   const writers = Array.from({ length: 8 }, (_, index) =>
-    http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, { token: alice.idToken, body: { title: `writer ${index}` }, headers: { 'If-Match': '"1"' } }),
+    http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, {
+      token: alice.idToken,
+      body: { title: `writer ${index}` },
+      headers: { 'If-Match': '"1"' },
+    }),
   );
   const results = await Promise.all(writers);
   const statuses = results.map((result) => result.status).sort();
@@ -29,8 +33,15 @@ concurrency('concurrent PATCHes with the same If-Match: exactly one 200, the res
 
 concurrency('a PATCH with a stale If-Match is 412 and changes nothing', async ({ fx, alice }) => {
   const task = await createTask(fx.stack, alice, { title: 'Versioned' });
-  assert.is((await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, { token: alice.idToken, body: { status: 'in_progress' } })).status, 200);
-  const stale = await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, { token: alice.idToken, body: { status: 'done' }, headers: { 'If-Match': '"1"' } });
+  assert.is(
+    (await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, { token: alice.idToken, body: { status: 'in_progress' } })).status,
+    200,
+  );
+  const stale = await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, {
+    token: alice.idToken,
+    body: { status: 'done' },
+    headers: { 'If-Match': '"1"' },
+  });
   assert.is(stale.status, 412);
   const stored = await http(fx.stack, 'GET', `/tasks/${task.task_id}`, { token: alice.idToken });
   assert.is(stored.json.task.status, 'in_progress');
@@ -39,7 +50,11 @@ concurrency('a PATCH with a stale If-Match is 412 and changes nothing', async ({
 
 concurrency('the same Idempotency-Key and body twice: the same task, 201 both times, one task in the list', async ({ fx }) => {
   const user = await createUser(fx.stack, 'idem');
-  const request = { token: user.idToken, body: { title: 'Pay rent', description: 'by the 1st' }, headers: { 'Idempotency-Key': 'rent-2026-12' } };
+  const request = {
+    token: user.idToken,
+    body: { title: 'Pay rent', description: 'by the 1st' },
+    headers: { 'Idempotency-Key': 'rent-2026-12' },
+  };
   const first = await http(fx.stack, 'POST', '/tasks', request);
   const replay = await http(fx.stack, 'POST', '/tasks', request);
   assert.is(first.status, 201);

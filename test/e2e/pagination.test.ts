@@ -79,11 +79,20 @@ pagination('with ?status= the pages hold exactly that status’s tasks', async (
 pagination('a next_token only works for the query and user it was issued for', async (context) => {
   const first = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '10' } });
   const token = first.json.next_token as string;
-  const otherUser = await http(context.fx.stack, 'GET', '/tasks', { token: context.other.idToken, query: { limit: '10', next_token: token } });
+  const otherUser = await http(context.fx.stack, 'GET', '/tasks', {
+    token: context.other.idToken,
+    query: { limit: '10', next_token: token },
+  });
   assert.is(otherUser.status, 400, otherUser.text);
-  const otherQuery = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '10', status: 'done', next_token: token } });
+  const otherQuery = await http(context.fx.stack, 'GET', '/tasks', {
+    token: context.owner.idToken,
+    query: { limit: '10', status: 'done', next_token: token },
+  });
   assert.is(otherQuery.status, 400, otherQuery.text);
-  const forged = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { next_token: `${token.slice(0, -4)}AAAA` } });
+  const forged = await http(context.fx.stack, 'GET', '/tasks', {
+    token: context.owner.idToken,
+    query: { next_token: `${token.slice(0, -4)}AAAA` },
+  });
   assert.is(forged.status, 400, forged.text);
   assert.is(forged.json.error.code, 'validation_failed');
 });

@@ -38,7 +38,11 @@ restart('users, tasks and the admin group survive stop and start on the same dat
   assert.ok(adminView.json.tasks.some((t: { task_id: string }) => t.task_id === task.task_id));
 
   // And it is still writable.
-  const updated = await http(stack, 'PATCH', `/tasks/${task.task_id}`, { token: again.idToken, body: { status: 'done' }, headers: { 'If-Match': '"1"' } });
+  const updated = await http(stack, 'PATCH', `/tasks/${task.task_id}`, {
+    token: again.idToken,
+    body: { status: 'done' },
+    headers: { 'If-Match': '"1"' },
+  });
   assert.is(updated.status, 200, updated.text);
 });
 

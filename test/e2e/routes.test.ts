@@ -2,7 +2,18 @@
 import { InitiateAuthCommand, SignUpCommand, AdminConfirmSignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cognito, createTask, createUser, type Fixture, http, PASSWORD, startStack, stopStack, uniqueEmail, type User } from './support/stack.ts';
+import {
+  cognito,
+  createTask,
+  createUser,
+  type Fixture,
+  http,
+  PASSWORD,
+  startStack,
+  stopStack,
+  uniqueEmail,
+  type User,
+} from './support/stack.ts';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const routes = suite<{ fx: Fixture; alice: User; admin: User }>('routes over HTTP');
@@ -18,10 +29,16 @@ routes('the walkthrough works with plain tools: the Cognito SDK for the token, f
   const { stack } = fx;
   const client = cognito(stack);
   const email = uniqueEmail('plain');
-  await client.send(new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
+  await client.send(
+    new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }),
+  );
   await client.send(new AdminConfirmSignUpCommand({ UserPoolId: stack.userPoolId, Username: email }));
   const auth = await client.send(
-    new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: stack.clientId, AuthParameters: { USERNAME: email, PASSWORD: PASSWORD } }),
+    new InitiateAuthCommand({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: stack.clientId,
+      AuthParameters: { USERNAME: email, PASSWORD: PASSWORD },
+    }),
   );
   const idToken = auth.AuthenticationResult?.IdToken ?? '';
 
@@ -90,7 +107,11 @@ routes('GET /tasks lists the caller’s tasks newest first, with count and a nul
 
 routes('PATCH /tasks/{id} changes only the given fields and bumps the version', async ({ fx, alice }) => {
   const created = await createTask(fx.stack, alice, { title: 'Draft', description: 'keep me' });
-  const result = await http(fx.stack, 'PATCH', `/tasks/${created.task_id}`, { token: alice.idToken, body: { status: 'done' }, headers: { 'If-Match': '"1"' } });
+  const result = await http(fx.stack, 'PATCH', `/tasks/${created.task_id}`, {
+    token: alice.idToken,
+    body: { status: 'done' },
+    headers: { 'If-Match': '"1"' },
+  });
   assert.is(result.status, 200);
   assert.is(result.json.task.status, 'done');
   assert.is(result.json.task.title, 'Draft');

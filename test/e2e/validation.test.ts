@@ -27,18 +27,44 @@ validation('an unknown body field is 400 validation_failed, naming the field', a
 });
 
 validation('server-owned fields in the body are 400 (task_id, version, owner, created_at, keys)', async ({ fx, alice }) => {
-  for (const extra of [{ task_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' }, { version: 7 }, { user_id: 'someone' }, { owner_id: 'x' }, { created_at: '2020-01-01T00:00:00Z' }, { PK: 'USER#x' }]) {
-    expectError(await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, body: { title: 'ok', ...extra } }), 400, 'validation_failed');
+  for (const extra of [
+    { task_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
+    { version: 7 },
+    { user_id: 'someone' },
+    { owner_id: 'x' },
+    { created_at: '2020-01-01T00:00:00Z' },
+    { PK: 'USER#x' },
+  ]) {
+    expectError(
+      await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, body: { title: 'ok', ...extra } }),
+      400,
+      'validation_failed',
+    );
   }
   const task = await createTask(fx.stack, alice, { title: 'patch me' });
-  expectError(await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, { token: alice.idToken, body: { version: 9 } }), 400, 'validation_failed');
+  expectError(
+    await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, { token: alice.idToken, body: { version: 9 } }),
+    400,
+    'validation_failed',
+  );
 });
 
 validation('missing, blank or too long titles, a bad status and a long description are 400', async ({ fx, alice }) => {
-  for (const body of [{}, { title: '   ' }, { title: 'x'.repeat(201) }, { title: 'ok', status: 'archived' }, { title: 'ok', description: 'd'.repeat(2001) }, { title: 42 }]) {
+  for (const body of [
+    {},
+    { title: '   ' },
+    { title: 'x'.repeat(201) },
+    { title: 'ok', status: 'archived' },
+    { title: 'ok', description: 'd'.repeat(2001) },
+    { title: 42 },
+  ]) {
     expectError(await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, body }), 400, 'validation_failed');
   }
-  assert.is((await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, body: { title: 'x'.repeat(200), description: 'd'.repeat(2000) } })).status, 201);
+  assert.is(
+    (await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, body: { title: 'x'.repeat(200), description: 'd'.repeat(2000) } }))
+      .status,
+    201,
+  );
 });
 
 validation('a PATCH with no field to change is 400', async ({ fx, alice }) => {
@@ -47,12 +73,20 @@ validation('a PATCH with no field to change is 400', async ({ fx, alice }) => {
 });
 
 validation('malformed JSON is 400 invalid_json', async ({ fx, alice }) => {
-  const result = await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, rawBody: '{"title": "unterminated', headers: { 'Content-Type': 'application/json' } });
+  const result = await http(fx.stack, 'POST', '/tasks', {
+    token: alice.idToken,
+    rawBody: '{"title": "unterminated',
+    headers: { 'Content-Type': 'application/json' },
+  });
   expectError(result, 400, 'invalid_json');
 });
 
 validation('a body that is not JSON-typed is 415 unsupported_media_type', async ({ fx, alice }) => {
-  const result = await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, rawBody: 'title=hello', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  const result = await http(fx.stack, 'POST', '/tasks', {
+    token: alice.idToken,
+    rawBody: 'title=hello',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
   expectError(result, 415, 'unsupported_media_type');
 });
 
@@ -74,12 +108,20 @@ validation('an unknown query parameter or status value is 400', async ({ fx, ali
 validation('a malformed If-Match or Idempotency-Key header is 400', async ({ fx, alice }) => {
   const task = await createTask(fx.stack, alice, { title: 'headers' });
   expectError(
-    await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, { token: alice.idToken, body: { title: 'x' }, headers: { 'If-Match': 'yesterday' } }),
+    await http(fx.stack, 'PATCH', `/tasks/${task.task_id}`, {
+      token: alice.idToken,
+      body: { title: 'x' },
+      headers: { 'If-Match': 'yesterday' },
+    }),
     400,
     'validation_failed',
   );
   expectError(
-    await http(fx.stack, 'POST', '/tasks', { token: alice.idToken, body: { title: 'x' }, headers: { 'Idempotency-Key': 'has spaces and ünïcode' } }),
+    await http(fx.stack, 'POST', '/tasks', {
+      token: alice.idToken,
+      body: { title: 'x' },
+      headers: { 'Idempotency-Key': 'has spaces and ünïcode' },
+    }),
     400,
     'validation_failed',
   );

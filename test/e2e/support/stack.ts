@@ -62,20 +62,33 @@ export function uniqueEmail(name: string): string {
 
 export async function logIn(stack: LocalStack, email: string, password = PASSWORD): Promise<User> {
   const result = await cognito(stack).send(
-    new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: stack.clientId, AuthParameters: { USERNAME: email, PASSWORD: password } }),
+    new InitiateAuthCommand({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: stack.clientId,
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
   );
   const tokens = result.AuthenticationResult;
   if (!tokens?.IdToken || !tokens.AccessToken || !tokens.RefreshToken) throw new Error(`no tokens for ${email}`);
-  return { email, sub: claimsOf(tokens.IdToken).sub as string, idToken: tokens.IdToken, accessToken: tokens.AccessToken, refreshToken: tokens.RefreshToken };
+  return {
+    email,
+    sub: claimsOf(tokens.IdToken).sub as string,
+    idToken: tokens.IdToken,
+    accessToken: tokens.AccessToken,
+    refreshToken: tokens.RefreshToken,
+  };
 }
 
 /** Sign up, confirm (as an administrator would), optionally join the admin group, and log in. */
 export async function createUser(stack: LocalStack, name: string, options: { admin?: boolean } = {}): Promise<User> {
   const email = uniqueEmail(name);
   const client = cognito(stack);
-  await client.send(new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
+  await client.send(
+    new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }),
+  );
   await client.send(new AdminConfirmSignUpCommand({ UserPoolId: stack.userPoolId, Username: email }));
-  if (options.admin) await client.send(new AdminAddUserToGroupCommand({ UserPoolId: stack.userPoolId, Username: email, GroupName: 'admin' }));
+  if (options.admin)
+    await client.send(new AdminAddUserToGroupCommand({ UserPoolId: stack.userPoolId, Username: email, GroupName: 'admin' }));
   return logIn(stack, email);
 }
 
@@ -125,7 +138,15 @@ export async function http(stack: LocalStack, method: string, path: string, opti
 export async function createTask(stack: LocalStack, user: User, body: Record<string, unknown>) {
   const result = await http(stack, 'POST', '/tasks', { token: user.idToken, body });
   if (result.status !== 201) throw new Error(`create answered ${result.status}: ${result.text}`);
-  return result.json.task as { task_id: string; title: string; description: string; status: string; version: number; created_at: string; updated_at: string };
+  return result.json.task as {
+    task_id: string;
+    title: string;
+    description: string;
+    status: string;
+    version: number;
+    created_at: string;
+    updated_at: string;
+  };
 }
 
 /** Runs `work` over `items` with at most `limit` at a time; results keep the input order. */
