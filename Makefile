@@ -27,5 +27,8 @@ openapi: ## Write the OpenAPI document derived from the route table to dist/open
 start: ## Local mode: the whole API on http://localhost:3000
 	npm start
 
+smoke: ## Walkthrough signup..delete via the CLI (local mode, or TARGET=dev [OUTPUTS=file.json])
+	npx tsx scripts/smoke.ts
+
 clean: ## Remove build output and synthesized stacks (keeps local mode's data)
 	rm -rf dist cdktf.out

@@ -28,7 +28,11 @@ export const COMMANDS = {
     positionals: [],
     summary: 'tasks create --title T [--description D] [--status S] [--idempotency-key K]',
   },
-  'tasks list': { options: { status: s, ...page }, positionals: [], summary: 'tasks list [--status S] [--limit N] [--next-token T] [--all]' },
+  'tasks list': {
+    options: { status: s, ...page },
+    positionals: [],
+    summary: 'tasks list [--status S] [--limit N] [--next-token T] [--all]',
+  },
   'tasks get': { options: {}, positionals: ['id'], summary: 'tasks get <id>' },
   'tasks update': {
     options: { title: s, description: s, status: s, 'if-match': s },
@@ -36,7 +40,11 @@ export const COMMANDS = {
     summary: 'tasks update <id> [--title T] [--description D] [--status S] [--if-match VERSION]',
   },
   'tasks delete': { options: { 'if-match': s }, positionals: ['id'], summary: 'tasks delete <id> [--if-match VERSION]' },
-  'admin tasks': { options: { status: s, ...page }, positionals: [], summary: 'admin tasks [--status S] [--limit N] [--next-token T] [--all]' },
+  'admin tasks': {
+    options: { status: s, ...page },
+    positionals: [],
+    summary: 'admin tasks [--status S] [--limit N] [--next-token T] [--all]',
+  },
   'admin add-user': { options: { email: s }, positionals: [], summary: 'admin add-user --email E   (local mode or AWS credentials)' },
 } as const satisfies Record<string, { options: OptionSpec; positionals: readonly string[]; summary: string }>;
 
@@ -62,7 +70,9 @@ Target (default: local mode, read from .local/local-env.json written by \`npm st
   --outputs FILE     read the stage's outputs from this JSON file instead
   --endpoint URL     send API calls to this base URL instead ("local" = the default)
 
-The password may come from $TASK_API_PASSWORD instead of --password.
+The password may come from $TASK_API_PASSWORD instead of --password. The login is cached in
+<data dir>/cli-session.json (local) or ~/.config/task-api/session-<stage>.json, mode 0600;
+$TASK_API_SESSION_FILE overrides the path.
 Results are JSON on stdout; errors go to stderr with a non-zero exit code.`;
 
 const ALL_OPTIONS: OptionSpec = Object.assign({}, GLOBAL_OPTIONS, ...Object.values(COMMANDS).map((command) => command.options));
@@ -77,7 +87,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   const words = loose.positionals;
   if (loose.values.help || words.length === 0 || words[0] === 'help') return { command: 'help', options: {}, positionals: {} };
-  const name = ([`${words[0]} ${words[1] ?? ''}`, words[0]] as string[]).find((candidate): candidate is CommandName => candidate in COMMANDS);
+  const name = ([`${words[0]} ${words[1] ?? ''}`, words[0]] as string[]).find(
+    (candidate): candidate is CommandName => candidate in COMMANDS,
+  );
   if (!name) throw new UsageError(`Unknown command: ${words.slice(0, 2).join(' ')}`);
   const spec = COMMANDS[name];
 

@@ -70,7 +70,8 @@ export async function logIn(target: Target, email: string, password: string): Pr
     ),
   );
   const tokens = result.AuthenticationResult;
-  if (!tokens?.IdToken) throw new CliError(`Login needs a further step (${result.ChallengeName ?? 'unknown challenge'}), which this CLI does not handle`);
+  if (!tokens?.IdToken)
+    throw new CliError(`Login needs a further step (${result.ChallengeName ?? 'unknown challenge'}), which this CLI does not handle`);
   return {
     email,
     idToken: tokens.IdToken,

@@ -49,7 +49,11 @@ function taskFields(args: ParsedArgs) {
 
 async function listPages(target: Target, path: string, args: ParsedArgs) {
   const token = await idToken(target);
-  const query = { status: optional(args.options, 'status'), limit: optional(args.options, 'limit'), next_token: optional(args.options, 'next-token') };
+  const query = {
+    status: optional(args.options, 'status'),
+    limit: optional(args.options, 'limit'),
+    next_token: optional(args.options, 'next-token'),
+  };
   if (!args.options.all) return (await request(target.apiUrl, { method: 'GET', path, token, query })).body;
   const tasks: unknown[] = [];
   let nextToken = query.next_token;

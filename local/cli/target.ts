@@ -51,7 +51,10 @@ export async function resolveTarget(options: TargetOptions, environment: Environ
   const endpoint = options.endpoint && options.endpoint !== 'local' ? options.endpoint : undefined;
   if (endpoint && !/^https?:\/\//.test(endpoint)) throw new UsageError('--endpoint must be "local" or an http(s) URL');
   const target = options.stage ? await stageTarget(options.stage, options.outputs, environment) : await localTarget(options, environment);
-  return endpoint ? { ...target, apiUrl: endpoint } : target;
+  const sessionFile = environment.env.TASK_API_SESSION_FILE
+    ? resolve(environment.cwd, environment.env.TASK_API_SESSION_FILE)
+    : target.sessionFile;
+  return { ...target, sessionFile, ...(endpoint ? { apiUrl: endpoint } : {}) };
 }
 
 async function localTarget(options: TargetOptions, { env, cwd }: Environment): Promise<Target> {
@@ -117,7 +120,9 @@ async function cdktfOutputs(stage: string, cwd: string, env: NodeJS.ProcessEnv):
     });
     return JSON.parse(stdout.slice(stdout.indexOf('{')));
   } catch (error) {
-    throw new CliError(`Cannot read the Terraform outputs of stage ${stage} (\`cdktf output --json\`): ${(error as Error).message.split('\n')[0]}. Pass --outputs FILE instead.`);
+    throw new CliError(
+      `Cannot read the Terraform outputs of stage ${stage} (\`cdktf output --json\`): ${(error as Error).message.split('\n')[0]}. Pass --outputs FILE instead.`,
+    );
   }
 }
 
