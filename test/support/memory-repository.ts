@@ -1,0 +1,102 @@
+/**
+ * An in-memory TaskRepository with the same conditional semantics as the DynamoDB adapter: inserts
+ * fail when the id is taken, an idempotency key can be claimed when free or expired, and update/delete
+ * check existence and the expected version. Every method yields to the event loop first, so concurrent
+ * service calls interleave as they would against a real table. `calls` records what was asked.
+ */
+import { NotFoundError, PreconditionFailedError } from '../../functions/tasks/errors.ts';
+import type { IdempotencyRecord, PageRequest, TaskRepository } from '../../functions/tasks/repository.ts';
+import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from '../../functions/tasks/task.ts';
+
+export interface MemoryRepository extends TaskRepository {
+  tasks: Map<string, { ownerId: string; task: Task }>;
+  claims: Map<string, IdempotencyRecord>;
+  calls: string[];
+  /** Epoch seconds the claim condition compares `expiresAt` with. */
+  nowSeconds: () => number;
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const taskKey = (ownerId: string, taskId: string) => `${ownerId}/${taskId}`;
+const clone = <T>(value: T): T => structuredClone(value);
+
+export function createMemoryRepository(nowSeconds: () => number = () => Math.floor(Date.now() / 1000)): MemoryRepository {
+  const tasks = new Map<string, { ownerId: string; task: Task }>();
+  const claims = new Map<string, IdempotencyRecord>();
+  const calls: string[] = [];
+
+  function page<T>(items: T[], request: PageRequest): Page<T> {
+    const start = Number(request.cursor?.offset ?? 0);
+    const slice = items.slice(start, start + request.limit);
+    return { items: slice, cursor: start + request.limit < items.length ? { offset: start + request.limit } : undefined };
+  }
+
+  function existing(ownerId: string, taskId: string, expectedVersion?: number): { ownerId: string; task: Task } {
+    const found = tasks.get(taskKey(ownerId, taskId));
+    if (!found) throw new NotFoundError();
+    if (expectedVersion !== undefined && found.task.version !== expectedVersion) throw new PreconditionFailedError();
+    return found;
+  }
+
+  return {
+    tasks,
+    claims,
+    calls,
+    nowSeconds,
+    async insert(ownerId, task) {
+      calls.push('insert');
+      await tick();
+      const key = taskKey(ownerId, task.task_id);
+      if (tasks.has(key)) return false;
+      tasks.set(key, { ownerId, task: clone(task) });
+      return true;
+    },
+    async claimIdempotencyKey(ownerId, record) {
+      calls.push('claimIdempotencyKey');
+      await tick();
+      const key = `${ownerId}/${record.key}`;
+      const held = claims.get(key);
+      if (held && !(held.expiresAt < nowSeconds())) return clone(held);
+      claims.set(key, clone(record));
+      return undefined;
+    },
+    async get(ownerId, taskId) {
+      calls.push('get');
+      await tick();
+      const found = tasks.get(taskKey(ownerId, taskId));
+      return found ? clone(found.task) : undefined;
+    },
+    async listByOwner(ownerId, request, status?: TaskStatus) {
+      calls.push('listByOwner');
+      await tick();
+      const mine = [...tasks.values()]
+        .filter((entry) => entry.ownerId === ownerId && (status === undefined || entry.task.status === status))
+        .map((entry) => clone(entry.task))
+        .sort((a, b) => b.task_id.localeCompare(a.task_id));
+      return page(mine, request);
+    },
+    async listByStatus(status, request) {
+      calls.push('listByStatus');
+      await tick();
+      const all: OwnedTask[] = [...tasks.values()]
+        .filter((entry) => entry.task.status === status)
+        .map((entry) => ({ ...clone(entry.task), owner_id: entry.ownerId }))
+        .sort((a, b) => b.created_at.localeCompare(a.created_at));
+      return page(all, request);
+    },
+    async update(ownerId, taskId, patch: TaskPatch, updatedAt, expectedVersion) {
+      calls.push('update');
+      await tick();
+      const found = existing(ownerId, taskId, expectedVersion);
+      const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+      found.task = { ...found.task, ...defined, updated_at: updatedAt, version: found.task.version + 1 };
+      return clone(found.task);
+    },
+    async delete(ownerId, taskId, expectedVersion) {
+      calls.push('delete');
+      await tick();
+      existing(ownerId, taskId, expectedVersion);
+      tasks.delete(taskKey(ownerId, taskId));
+    },
+  };
+}
