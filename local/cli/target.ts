@@ -90,7 +90,7 @@ async function stageTarget(stage: string, outputsFile: string | undefined, { env
   const userPoolId = pick(outputs, ['user_pool_id']);
   const clientId = pick(outputs, ['user_pool_client_id', 'client_id', 'app_client_id']);
   const region = pickOptional(outputs, ['region', 'aws_region']) ?? userPoolId.split('_')[0] ?? '';
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new CliError(`Cannot tell the region of stage ${stage} from its outputs`);
+  if (!/^[a-z0-9-]{2,32}$/.test(region)) throw new CliError(`Cannot tell the region of stage ${stage} from its outputs`);
   const configHome = env.TASK_API_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'task-api');
   return {
     kind: 'stage',

@@ -210,7 +210,8 @@ cli('bad command lines exit 2 with a message on stderr; a wrong password exits 1
   const user = await createUser(context.fx.stack, 'cli-wrong');
   const wrong = await run(context, 'login', '--email', user.email, '--password', 'Not-the-password-1');
   assert.is(wrong.code, 1);
-  assert.match(wrong.stderr, /NotAuthorized/);
+  // Cognito says NotAuthorizedException; cognito-local says InvalidPasswordException.
+  assert.match(wrong.stderr, /NotAuthorizedException|InvalidPasswordException/);
 });
 
 cli('a stage target reads its outputs file and sends the cached token to its api_url', async (context) => {
