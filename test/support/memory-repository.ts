@@ -1,6 +1,6 @@
 /**
  * An in-memory TaskRepository with the same conditional semantics as the DynamoDB adapter: inserts
- * fail when the id is taken, an idempotency key can be claimed when free or expired, and update/delete
+ * fail when the id is taken, an idempotency key can be claimed when free or expired (by the caller's clock), and update/delete
  * check existence and the expected version. Every method yields to the event loop first, so concurrent
  * service calls interleave as they would against a real table. `calls` records what was asked.
  */
@@ -12,15 +12,13 @@ export interface MemoryRepository extends TaskRepository {
   tasks: Map<string, { ownerId: string; task: Task }>;
   claims: Map<string, IdempotencyRecord>;
   calls: string[];
-  /** Epoch seconds the claim condition compares `expiresAt` with. */
-  nowSeconds: () => number;
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const taskKey = (ownerId: string, taskId: string) => `${ownerId}/${taskId}`;
 const clone = <T>(value: T): T => structuredClone(value);
 
-export function createMemoryRepository(nowSeconds: () => number = () => Math.floor(Date.now() / 1000)): MemoryRepository {
+export function createMemoryRepository(): MemoryRepository {
   const tasks = new Map<string, { ownerId: string; task: Task }>();
   const claims = new Map<string, IdempotencyRecord>();
   const calls: string[] = [];
@@ -42,7 +40,6 @@ export function createMemoryRepository(nowSeconds: () => number = () => Math.flo
     tasks,
     claims,
     calls,
-    nowSeconds,
     async insert(ownerId, task) {
       calls.push('insert');
       await tick();
@@ -51,12 +48,12 @@ export function createMemoryRepository(nowSeconds: () => number = () => Math.flo
       tasks.set(key, { ownerId, task: clone(task) });
       return true;
     },
-    async claimIdempotencyKey(ownerId, record) {
+    async claimIdempotencyKey(ownerId, record, now) {
       calls.push('claimIdempotencyKey');
       await tick();
       const key = `${ownerId}/${record.key}`;
       const held = claims.get(key);
-      if (held && !(held.expiresAt < nowSeconds())) return clone(held);
+      if (held && !(held.expiresAt < Math.floor(now.getTime() / 1000))) return clone(held);
       claims.set(key, clone(record));
       return undefined;
     },

@@ -21,7 +21,7 @@ interface World {
 function world(): World {
   let clock = START;
   let sequence = 0;
-  const repository = createMemoryRepository(() => Math.floor(clock / 1000));
+  const repository = createMemoryRepository();
   const service = createTaskService({
     repository,
     now: () => new Date(clock),
@@ -152,7 +152,7 @@ idempotency('many concurrent replays still make exactly one task', async () => {
 idempotency('in-flight window: the first request died after claiming; a replay finishes the create', async () => {
   const { service, repository, advance } = world();
   const orphan = { task_id: '01HZZZZZZZZZZZZZZZZZZZZ999', ...INPUT, created_at: new Date(START).toISOString(), updated_at: new Date(START).toISOString(), version: 1 };
-  await repository.claimIdempotencyKey(USER_A, { key: 'key-1', fingerprint: fingerprintOf(INPUT), task: orphan, expiresAt: START / 1000 + 3600 });
+  await repository.claimIdempotencyKey(USER_A, { key: 'key-1', fingerprint: fingerprintOf(INPUT), task: orphan, expiresAt: START / 1000 + 3600 }, new Date(START));
   advance(IN_FLIGHT_WINDOW_MS - 1000);
 
   const replay = await service.create(USER_A, INPUT, 'key-1');
