@@ -32,10 +32,12 @@ interface YazlZipFile {
 const yazl = createRequire(import.meta.url)('yazl') as { ZipFile: new () => YazlZipFile };
 
 /**
- * 1980-01-01 00:00, the earliest DOS date. Built from local-time parts because zip (DOS) timestamps
- * are local time: yazl reads getFullYear()/getHours(), so every time zone writes the same bytes.
+ * 2000-01-01 00:00 for every entry. Zip (DOS) timestamps are local time without a zone and yazl reads
+ * getFullYear()/getHours(), so the Date is made from local-time parts when zipping (a fixed instant
+ * reads differently in another zone). Not the DOS epoch 1980-01-01: yazl clamps dates below its own
+ * `new Date(1980, 0, 1)`, made when it was loaded, which after a time-zone change would move the stamp.
  */
-export const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+export const fixedMtime = (): Date => new Date(2000, 0, 1, 0, 0, 0);
 /** A regular file, rw-r--r--: Lambda only needs to read it. */
 export const FIXED_MODE = 0o100644;
 
@@ -47,7 +49,7 @@ export async function deterministicZip(entries: readonly ZipEntry[]): Promise<Bu
   for (const entry of sorted) {
     // forceDosTimestamp: no "extended timestamp" extra field (it would carry the mtime in UTC seconds).
     zip.addBuffer(Buffer.from(entry.data), entry.name, {
-      mtime: FIXED_MTIME,
+      mtime: fixedMtime(),
       mode: FIXED_MODE,
       compressionLevel: 9,
       forceDosTimestamp: true,
