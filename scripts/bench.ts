@@ -1,0 +1,197 @@
+/**
+ * `npm run bench`: per handler, the zip and bundle size and the median cold load time of the bundle in
+ * a fresh Node process, next to the same entry bundled with esbuild's defaults (the baseline), both
+ * measured in this run. Budget: bundle <= 300 KB and load time <= 0.6x the baseline's; exits 1 if any
+ * handler misses it, and then says which packages fill the bundle (from esbuild's metafile).
+ *
+ * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze]   (BENCH_RUNS=15 too)
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
+import { buildAll } from './build.ts';
+import { baselineBuildOptions, handlerNames, kb, packageShares } from './bundle.ts';
+
+export const BUDGET = { maxBundleBytes: 300 * 1024, maxLoadRatio: 0.6 } as const;
+
+/** Runs in each child: times the import itself, and checks that it exports a `handler` function. */
+const LOADER = `const url = process.argv[2];
+const started = performance.now();
+const module = await import(url);
+const ms = performance.now() - started;
+const handler = module.handler ?? module.default?.handler;
+process.stdout.write(JSON.stringify({ ms, handler: typeof handler }));
+`;
+
+interface Sample {
+  importMs: number;
+  processMs: number;
+}
+
+interface Measured {
+  handler: string;
+  zipBytes: number;
+  bundleBytes: number;
+  importMs: number;
+  processMs: number;
+  baselineBytes: number;
+  baselineImportMs: number;
+  baselineProcessMs: number;
+  ratio: number;
+  sizeOk: boolean;
+  loadOk: boolean;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** What the handlers read when their modules load, and nothing from this shell (no NODE_OPTIONS, no tsx). */
+function childEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '',
+    TABLE_NAME: 'tasks-bench',
+    ALLOWED_ORIGINS: 'https://app.example.com',
+    PAGE_TOKEN_KEY: randomBytes(32).toString('base64'),
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+  };
+}
+
+function loadOnce(loader: string, file: string, env: NodeJS.ProcessEnv): Sample {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, [loader, pathToFileURL(file).href], { env, encoding: 'utf8' });
+  const processMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.status !== 0) throw new Error(`Loading ${file} failed (exit ${child.status}):\n${child.stderr}`);
+  const report = JSON.parse(child.stdout) as { ms: number; handler: string };
+  if (report.handler !== 'function') throw new Error(`${file} does not export a function named handler`);
+  return { importMs: report.ms, processMs };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: process.env.BENCH_RUNS ?? '15' },
+      handler: { type: 'string', multiple: true },
+      analyze: { type: 'boolean', default: false },
+    },
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1, not ${values.runs}`);
+  const handlers = values.handler ?? handlerNames();
+
+  const work = await mkdtemp(path.join(tmpdir(), 'task-api-bench-'));
+  try {
+    const built = await buildAll({ outDir: path.join(work, 'optimized'), handlers });
+    const loader = path.join(work, 'load.mjs');
+    await writeFile(loader, LOADER);
+    await mkdir(path.join(work, 'baseline'), { recursive: true });
+    const env = childEnv();
+    console.log(
+      `Cold load: median of ${runs} fresh \`node\` processes per bundle (Node ${process.versions.node}), alternating optimized/baseline.\n`,
+    );
+
+    const measured: Measured[] = [];
+    for (const result of built) {
+      const baselineFile = path.join(work, 'baseline', `${result.handler}.cjs`);
+      await esbuild.build(baselineBuildOptions(result.handler, baselineFile));
+      const optimizedFile = path.join(work, 'optimized', result.handler, 'index.mjs');
+      // One unmeasured load each, so both files are in the page cache before timing starts.
+      loadOnce(loader, optimizedFile, env);
+      loadOnce(loader, baselineFile, env);
+      const optimized: Sample[] = [];
+      const baseline: Sample[] = [];
+      for (let run = 0; run < runs; run += 1) {
+        if (run % 2 === 0) {
+          optimized.push(loadOnce(loader, optimizedFile, env));
+          baseline.push(loadOnce(loader, baselineFile, env));
+        } else {
+          baseline.push(loadOnce(loader, baselineFile, env));
+          optimized.push(loadOnce(loader, optimizedFile, env));
+        }
+      }
+      const importMs = median(optimized.map((sample) => sample.importMs));
+      const baselineImportMs = median(baseline.map((sample) => sample.importMs));
+      const ratio = importMs / baselineImportMs;
+      measured.push({
+        handler: result.handler,
+        zipBytes: result.zipBytes,
+        bundleBytes: result.bundleBytes,
+        importMs,
+        processMs: median(optimized.map((sample) => sample.processMs)),
+        baselineBytes: (await stat(baselineFile)).size,
+        baselineImportMs,
+        baselineProcessMs: median(baseline.map((sample) => sample.processMs)),
+        ratio,
+        sizeOk: result.bundleBytes <= BUDGET.maxBundleBytes,
+        loadOk: ratio <= BUDGET.maxLoadRatio,
+      });
+    }
+
+    console.log(formatTable(measured));
+    const failing = new Set(measured.filter((row) => !row.sizeOk || !row.loadOk).map((row) => row.handler));
+    for (const result of built) {
+      if (!values.analyze && !failing.has(result.handler)) continue;
+      console.log(`\n${result.handler}: largest parts of the bundle (minified bytes)`);
+      for (const share of packageShares(result.metafile).slice(0, 10)) console.log(`  ${kb(share.bytes).padStart(7)} KB  ${share.name}`);
+    }
+    console.log(
+      `\nBudget: bundle <= ${kb(BUDGET.maxBundleBytes)} KB and median import <= ${BUDGET.maxLoadRatio}x the baseline's. ` +
+        (failing.size === 0 ? 'All handlers PASS.' : `FAIL: ${[...failing].join(', ')}.`),
+    );
+    if (failing.size > 0) process.exitCode = 1;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function formatTable(rows: readonly Measured[]): string {
+  const header = [
+    'handler',
+    'zip KB',
+    'bundle KB',
+    'import ms',
+    'process ms',
+    'base KB',
+    'base import ms',
+    'base process ms',
+    'ratio',
+    'budget',
+  ];
+  const cells = rows.map((row) => [
+    row.handler,
+    kb(row.zipBytes),
+    `${kb(row.bundleBytes)}${row.sizeOk ? '' : '!'}`,
+    row.importMs.toFixed(1),
+    row.processMs.toFixed(1),
+    kb(row.baselineBytes),
+    row.baselineImportMs.toFixed(1),
+    row.baselineProcessMs.toFixed(1),
+    `${row.ratio.toFixed(2)}${row.loadOk ? '' : '!'}`,
+    row.sizeOk && row.loadOk ? 'PASS' : `FAIL (${[row.sizeOk ? '' : 'size', row.loadOk ? '' : 'load'].filter(Boolean).join(', ')})`,
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => (row[column] ?? '').length)));
+  const line = (values: string[]) =>
+    values
+      .map((value, column) =>
+        column === 0 || column === values.length - 1 ? value.padEnd(widths[column] ?? 0) : value.padStart(widths[column] ?? 0),
+      )
+      .join('  ');
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n').trimEnd();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
