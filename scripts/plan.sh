@@ -5,7 +5,7 @@
 # state, providers from the local mirror, no refresh — a readable plan of everything the stack creates.
 # Online (credentials present): the configured backend and a normal plan against the real account.
 #
-#   TF_PLUGIN_DIR   provider mirror (auto-detected: /opt/tf-plugins, ~/.terraform.d/plugins)
+#   TF_PLUGIN_DIR   provider mirror (auto-detected: /opt/tf-plugins, ./.tf-plugins, ~/.terraform.d/plugins)
 #   STAGE, AWS_REGION, ... see infra/config.ts and the README's Deploy section
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,9 @@ fi
 export TASK_API_OFFLINE STAGE APP_NAME
 
 if [[ -z "${TF_PLUGIN_DIR:-}" ]]; then
-  for dir in /opt/tf-plugins "${HOME:-/nonexistent}/.terraform.d/plugins" /usr/share/terraform/plugins; do
-    if [[ -d "$dir/registry.terraform.io/hashicorp/aws/5.100.0" ]]; then TF_PLUGIN_DIR="$dir"; break; fi
+  for dir in /opt/tf-plugins "$PWD/.tf-plugins" "${HOME:-/nonexistent}/.terraform.d/plugins" /usr/share/terraform/plugins; do
+    aws="$dir/registry.terraform.io/hashicorp/aws"
+    if [[ -d "$aws/5.100.0" ]] || compgen -G "$aws/terraform-provider-aws_5.100.0_*" >/dev/null; then TF_PLUGIN_DIR="$dir"; break; fi
   done
 fi
 

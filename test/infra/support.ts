@@ -115,11 +115,23 @@ export function findTerraform(): string | undefined {
  * Same rules as scripts/plan.sh.
  */
 export function findPluginDir(): string | undefined {
-  const candidates = [process.env.TF_PLUGIN_DIR, '/opt/tf-plugins', join(process.env.HOME ?? '', '.terraform.d', 'plugins'), '/usr/share/terraform/plugins'];
+  const candidates = [
+    process.env.TF_PLUGIN_DIR,
+    '/opt/tf-plugins',
+    join(REPO_ROOT, '.tf-plugins'),
+    join(process.env.HOME ?? '', '.terraform.d', 'plugins'),
+    '/usr/share/terraform/plugins',
+  ];
   for (const dir of candidates) {
     if (!dir) continue;
     const versions = join(dir, 'registry.terraform.io', 'hashicorp', 'aws');
-    if (existsSync(versions) && readdirSync(versions).includes('5.100.0')) return dir;
+    // Unpacked layout (5.100.0/linux_amd64/...) or packed (`terraform providers mirror`: terraform-provider-aws_5.100.0_*.zip).
+    if (
+      existsSync(versions) &&
+      readdirSync(versions).some((entry) => entry === '5.100.0' || entry.startsWith('terraform-provider-aws_5.100.0_'))
+    ) {
+      return dir;
+    }
   }
   return undefined;
 }
