@@ -66,7 +66,7 @@ ${Object.values(COMMANDS)
 
 Target (default: local mode, read from .local/local-env.json written by \`npm start\`):
   --data-dir DIR     local mode's data directory (default .local, or $TASK_API_DATA_DIR)
-  --stage NAME       a deployed stage, from its Terraform outputs (\`cdktf output --json\`)
+  --stage NAME       a deployed stage, from its Terraform outputs (\`cdktf output\`)
   --outputs FILE     read the stage's outputs from this JSON file instead
   --endpoint URL     send API calls to this base URL instead ("local" = the default)
 

@@ -3,8 +3,8 @@
  * or a deployed stage (its Terraform outputs). Both end as the same `Target`.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CliError, UsageError } from './errors.ts';
@@ -111,18 +111,22 @@ async function readOutputsFile(file: string): Promise<unknown> {
   }
 }
 
+/** `cdktf output --outputs-file` for the stage (the app reads STAGE), written to a temporary file. */
 async function cdktfOutputs(stage: string, cwd: string, env: NodeJS.ProcessEnv): Promise<unknown> {
+  const dir = await mkdtemp(join(tmpdir(), 'task-api-outputs-'));
+  const file = join(dir, 'outputs.json');
   try {
-    const { stdout } = await promisify(execFile)('npx', ['cdktf', 'output', '--json', '--skip-synth'], {
+    await promisify(execFile)('npx', ['cdktf', 'output', '--outputs-file', file], {
       cwd,
       env: { ...env, STAGE: stage },
-      maxBuffer: 4 * 1024 * 1024,
+      maxBuffer: 16 * 1024 * 1024,
     });
-    return JSON.parse(stdout.slice(stdout.indexOf('{')));
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new CliError(
-      `Cannot read the Terraform outputs of stage ${stage} (\`cdktf output --json\`): ${(error as Error).message.split('\n')[0]}. Pass --outputs FILE instead.`,
-    );
+    const reason = (error as Error).message.split('\n')[0];
+    throw new CliError(`Cannot read the Terraform outputs of stage ${stage} (\`cdktf output\`): ${reason}. Pass --outputs FILE instead.`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
