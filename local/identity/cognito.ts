@@ -1,0 +1,149 @@
+/**
+ * The Cognito-compatible identity provider: cognito-local's services and HTTP API, run in-process and
+ * assembled here rather than with its createDefaultServer, so that
+ *  - tokens are signed with the pool's own key (LocalTokenGenerator) and the JWKS and OpenID
+ *    configuration endpoints publish that key instead of the one in the package;
+ *  - state lives in the data folder given, not in ./.cognito of the working directory;
+ *  - no Lambda triggers (they would load aws-sdk v2 for nothing), and messages go to our log.
+ * It answers the AWS SDK's Cognito Identity Provider calls at its endpoint (only USER_PASSWORD_AUTH
+ * among the SRP-less flows).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Context } from 'cognito-local/lib/services/context.js';
+import type { Services } from 'cognito-local/lib/services/index.js';
+import type { Triggers } from 'cognito-local/lib/services/triggers/triggers.js';
+import type { User } from 'cognito-local/lib/services/userPoolService.js';
+import type { Message } from 'cognito-local/lib/services/messages.js';
+import { close, listen } from '../net.ts';
+import type { SigningKey } from './signing-key.ts';
+import { LocalTokenGenerator } from './token-generator.ts';
+
+// cognito-local is CommonJS; its parts are loaded from the package itself (and its own copy of pino).
+const requireFromCognitoLocal = createRequire(createRequire(import.meta.url).resolve('cognito-local/package.json'));
+const load = <T>(path: string): T => requireFromCognitoLocal(path) as T;
+
+export interface CognitoOptions {
+  /** Where pools, clients and users are kept (JSON files). */
+  stateDir: string;
+  host: string;
+  port: number;
+  key: SigningKey;
+  /** Receives the confirmation codes the pool "sends"; none are shown without it. */
+  onMessage?: (line: string) => void;
+  quiet: boolean;
+}
+
+export interface CognitoServer {
+  endpoint: string;
+  /** Calls one Cognito API operation in-process (as the HTTP API would). */
+  call<T = Record<string, unknown>>(operation: string, request: Record<string, unknown>): Promise<T>;
+  issuerOf(userPoolId: string): string;
+  stop(): Promise<void>;
+}
+
+const noTriggers: Triggers = {
+  enabled: () => false,
+  customMessage: notConfigured,
+  customEmailSender: notConfigured,
+  postAuthentication: notConfigured,
+  postConfirmation: notConfigured,
+  preSignUp: notConfigured,
+  preTokenGeneration: notConfigured,
+  userMigration: notConfigured,
+} as unknown as Triggers;
+
+function notConfigured(): never {
+  throw new Error('Lambda triggers are not configured in local mode');
+}
+
+export async function startCognito(options: CognitoOptions): Promise<CognitoServer> {
+  const { StormDBDataStoreFactory } = load<typeof import('cognito-local/lib/services/dataStore/stormDb.js')>(
+    './lib/services/dataStore/stormDb.js',
+  );
+  const { CognitoServiceFactoryImpl } =
+    load<typeof import('cognito-local/lib/services/cognitoService.js')>('./lib/services/cognitoService.js');
+  const { UserPoolServiceFactoryImpl } =
+    load<typeof import('cognito-local/lib/services/userPoolService.js')>('./lib/services/userPoolService.js');
+  const { DateClock } = load<typeof import('cognito-local/lib/services/clock.js')>('./lib/services/clock.js');
+  const { MessagesService } = load<typeof import('cognito-local/lib/services/messages.js')>('./lib/services/messages.js');
+  const { MessageDeliveryService } = load<typeof import('cognito-local/lib/services/messageDelivery/messageDelivery.js')>(
+    './lib/services/messageDelivery/messageDelivery.js',
+  );
+  const { otp } = load<typeof import('cognito-local/lib/services/otp.js')>('./lib/services/otp.js');
+  const { Router } = load<typeof import('cognito-local/lib/server/Router.js')>('./lib/server/Router.js');
+  const { createServer: createCognitoApp } = load<typeof import('cognito-local/lib/server/server.js')>('./lib/server/server.js');
+  type Logger = Parameters<typeof createCognitoApp>[1];
+  const pino = load<(options: { level: string; base: Record<string, string> }) => Logger>('pino');
+
+  const logger = pino({ level: options.quiet ? 'silent' : 'error', base: { component: 'cognito' } });
+  const ctx: Context = { logger };
+  const clock = new DateClock();
+  const dataStoreFactory = new StormDBDataStoreFactory(options.stateDir);
+  const cognitoServiceFactory = new CognitoServiceFactoryImpl(
+    options.stateDir,
+    dataStoreFactory,
+    new UserPoolServiceFactoryImpl(clock, dataStoreFactory),
+  );
+  const userPoolDefaults = { UsernameAttributes: ['email'] };
+  const cognito = await cognitoServiceFactory.create(ctx, userPoolDefaults);
+
+  let endpoint = '';
+  const issuerOf = (userPoolId: string) => `${endpoint}/${userPoolId}`;
+  const sender = {
+    async sendEmail(_ctx: Context, user: User, destination: string, message: Message) {
+      options.onMessage?.(`[cognito] code for ${user.Username} (${destination}): ${message.__code ?? '(none)'}`);
+    },
+    async sendSms(_ctx: Context, user: User, destination: string, message: Message) {
+      options.onMessage?.(`[cognito] code for ${user.Username} (${destination}): ${message.__code ?? '(none)'}`);
+    },
+  };
+  const services: Services = {
+    clock,
+    cognito,
+    config: {
+      LambdaClient: {},
+      TriggerFunctions: {},
+      UserPoolDefaults: userPoolDefaults,
+      TokenConfig: {},
+      ServerConfig: { port: options.port, hostname: options.host, development: false, https: false },
+    } as Services['config'],
+    messages: new MessagesService(noTriggers, new MessageDeliveryService(sender)),
+    otp,
+    tokenGenerator: new LocalTokenGenerator(clock, options.key, issuerOf),
+    triggers: noTriggers,
+  };
+  const router = Router(services);
+  const app = createCognitoApp(router, logger, services.config.ServerConfig, services).application;
+
+  // The package's app serves its bundled public key; these two answers take precedence.
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const match = /^\/([\w-]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec((req.url ?? '').split('?')[0] ?? '');
+    if (req.method === 'GET' && match?.[1]) {
+      const userPoolId = match[1];
+      const body =
+        match[2] === 'jwks.json'
+          ? options.key.jwks
+          : {
+              issuer: issuerOf(userPoolId),
+              jwks_uri: `${issuerOf(userPoolId)}/.well-known/jwks.json`,
+              id_token_signing_alg_values_supported: ['RS256'],
+              subject_types_supported: ['public'],
+              response_types_supported: ['code', 'token'],
+            };
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    app(req, res);
+  });
+  const port = await listen(server, options.port, options.host);
+  endpoint = `http://${options.host}:${port}`;
+
+  return {
+    endpoint,
+    issuerOf,
+    call: async <T>(operation: string, request: Record<string, unknown>) => (await router(operation)(ctx, request)) as T,
+    stop: () => close(server),
+  };
+}

@@ -1,0 +1,35 @@
+/** Messages between the function runtime (main thread) and a function worker. */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+
+export interface WorkerData {
+  /** Handler name -> absolute path of its bundle. */
+  handlers: Record<string, string>;
+  functionNamePrefix: string;
+}
+
+export interface InvokeMessage {
+  type: 'invoke';
+  id: number;
+  handler: string;
+  requestId: string;
+  event: APIGatewayProxyEvent;
+  /** Epoch ms by which the function must answer (for context.getRemainingTimeInMillis). */
+  deadline: number;
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'failed'; error: SerializedError }
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'error'; id: number; error: SerializedError };
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  return { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,247 @@
+/**
+ * Local mode: the whole API on one machine, from the same handler code, route table and table design
+ * as the deployed stack, with real sign-up and verified tokens. No AWS account, Docker or Java.
+ *
+ *   gateway (this process, HTTP)  -> Cognito authorizer (jose, the pool's JWKS) -> function sandbox
+ *   (worker thread, esbuild bundles, hot reload)  -> dynalite (in-process DynamoDB, LevelDB)
+ *   cognito-local (in-process, HTTP, our own signing key) for sign-up and sign-in
+ *
+ * Data folder layout (default .local/, ignored by git):
+ *   dynamodb/            LevelDB files of the table
+ *   cognito/             the user pool, app client and users (cognito-local's JSON files)
+ *   secrets/             signing-key.json (the pool's RSA key) and page-token-key, mode 0600
+ *   build/               handler bundles (removed on stop)
+ *   local-env.json       {apiUrl, cognitoEndpoint, region, userPoolId, clientId, tableName, ...} for the CLI and tests
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { routes } from '../functions/routes.ts';
+import { createCognitoAuthorizer } from './gateway/authorizer.ts';
+import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
+import { startCognito } from './identity/cognito.ts';
+import { loadOrCreateSigningKey } from './identity/signing-key.ts';
+import { ensureUserPool } from './identity/user-pool.ts';
+import { close, listen } from './net.ts';
+import { createFunctionRuntime } from './runtime/function-runtime.ts';
+import { ensureTable, startDynamoDb } from './storage/dynamodb.ts';
+
+export interface LocalOptions {
+  port?: number;
+  dataDir?: string;
+  memory?: boolean;
+  quiet?: boolean;
+}
+
+export interface LocalStack {
+  /** API base, e.g. http://127.0.0.1:53211 (routes at /tasks etc.). */
+  url: string;
+  /** For @aws-sdk/client-cognito-identity-provider `endpoint`. */
+  cognitoEndpoint: string;
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  tableName: string;
+  dataDir: string;
+  /** Closes every server and flushes persistent state. */
+  stop(): Promise<void>;
+}
+
+/** What local-env.json holds: how the CLI and tests reach the running stack. */
+export interface LocalEnv {
+  apiUrl: string;
+  cognitoEndpoint: string;
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  tableName: string;
+  dynamoDbEndpoint: string;
+  memory: boolean;
+  pid: number;
+}
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_DATA_DIR = '.local';
+export const LOCAL_ENV_FILE = 'local-env.json';
+export const LOCAL_REGION = 'local';
+export const LOCAL_TABLE_NAME = 'tasks-local';
+export const DEFAULT_ALLOWED_ORIGINS = 'http://localhost:5173,http://localhost:3000';
+const HOST = '127.0.0.1';
+
+export function secretsDir(stateDir: string): string {
+  return join(stateDir, 'secrets');
+}
+
+export function signingKeyFile(stateDir: string): string {
+  return join(secretsDir(stateDir), 'signing-key.json');
+}
+
+export async function startLocal(options: LocalOptions = {}): Promise<LocalStack> {
+  const quiet = options.quiet ?? false;
+  const memory = options.memory ?? false;
+  const dataDir = options.dataDir ? resolve(options.dataDir) : join(PROJECT_ROOT, DEFAULT_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  // A throw-away run keeps its state in a temporary folder removed on stop.
+  const stateDir = memory ? await mkdtemp(join(tmpdir(), 'task-api-local-')) : dataDir;
+  const say = quiet ? () => undefined : (line: string) => console.log(line);
+  const warn = quiet ? () => undefined : (line: string) => console.error(line);
+
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => warn(`local stop: ${String(error)}`));
+  };
+  if (memory) cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+
+  try {
+    await mkdir(secretsDir(stateDir), { recursive: true, mode: 0o700 });
+    const [key, pageTokenKey, dynamo] = await Promise.all([
+      loadOrCreateSigningKey(memory ? undefined : signingKeyFile(stateDir)),
+      memory ? randomBytes(32).toString('base64') : loadOrCreatePageTokenKey(join(secretsDir(stateDir), 'page-token-key')),
+      startDynamoDb({ host: HOST, ...(memory ? {} : { path: join(stateDir, 'dynamodb') }) }),
+    ]);
+    cleanups.push(() => dynamo.stop());
+
+    const allowedOrigins = (process.env.ALLOWED_ORIGINS || DEFAULT_ALLOWED_ORIGINS)
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    const runtime = await createFunctionRuntime({
+      projectRoot: PROJECT_ROOT,
+      buildDir: join(stateDir, 'build'),
+      handlers: [...new Set(routes.map((route) => route.handler))],
+      functionNamePrefix: 'task-api-local-',
+      env: {
+        TABLE_NAME: LOCAL_TABLE_NAME,
+        ALLOWED_ORIGINS: allowedOrigins.join(','),
+        PAGE_TOKEN_KEY: pageTokenKey,
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        AWS_REGION: LOCAL_REGION,
+        AWS_DEFAULT_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        TZ: 'UTC',
+        ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+      },
+      ...(quiet ? {} : { output: (chunk: string, stream: 'stdout' | 'stderr') => process[stream].write(chunk) }),
+      log: warn,
+    });
+    cleanups.push(() => runtime.close());
+
+    const requestedPort = options.port ?? DEFAULT_PORT;
+    const [cognito] = await Promise.all([
+      startCognito({
+        stateDir: join(stateDir, 'cognito'),
+        host: HOST,
+        port: requestedPort === 0 ? 0 : requestedPort + 1,
+        key,
+        quiet,
+        onMessage: say,
+      }),
+      ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME).catch((error: unknown) => {
+        throw explainStorageError(error, stateDir);
+      }),
+      runtime.warm(),
+    ]);
+    cleanups.push(() => cognito.stop());
+    const pool = await ensureUserPool(cognito);
+
+    const gateway = createGateway({
+      routes,
+      allowedOrigins,
+      authorize: createCognitoAuthorizer({ issuer: cognito.issuerOf(pool.userPoolId), clientId: pool.clientId, jwks: key.jwks }),
+      invoke: (route, event, signal) =>
+        runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs: INTEGRATION_TIMEOUT_MS }),
+      ...(quiet
+        ? {}
+        : { accessLog: (line: string) => console.log(line), errorLog: (message, fields) => warn(`${message}: ${JSON.stringify(fields)}`) }),
+    });
+    const handle = (req: Parameters<typeof gateway>[0], res: Parameters<typeof gateway>[1]) => void gateway(req, res);
+    const server = createServer(handle);
+    const port = await listen(server, requestedPort, HOST).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') throw new Error(`Port ${requestedPort} is in use: stop what runs there or pick another with --port`);
+      throw error;
+    });
+    cleanups.push(() => close(server));
+    // So that http://localhost:<port> answers whether localhost resolves to 127.0.0.1 or ::1.
+    const ipv6 = await listenBestEffort(createServer(handle), port, '::1');
+    if (ipv6) cleanups.push(() => close(ipv6));
+
+    const url = `http://${HOST}:${port}`;
+    const env: LocalEnv = {
+      apiUrl: url,
+      cognitoEndpoint: cognito.endpoint,
+      region: LOCAL_REGION,
+      userPoolId: pool.userPoolId,
+      clientId: pool.clientId,
+      tableName: LOCAL_TABLE_NAME,
+      dynamoDbEndpoint: dynamo.endpoint,
+      memory,
+      pid: process.pid,
+    };
+    const envFile = join(dataDir, LOCAL_ENV_FILE);
+    const envText = `${JSON.stringify(env, null, 2)}\n`;
+    await writeFile(envFile, envText);
+    // A throw-away run leaves nothing behind; a kept one leaves the ids for the next start and the CLI.
+    if (memory) cleanups.push(() => removeIfUnchanged(envFile, envText));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      cognitoEndpoint: cognito.endpoint,
+      region: LOCAL_REGION,
+      userPoolId: pool.userPoolId,
+      clientId: pool.clientId,
+      tableName: LOCAL_TABLE_NAME,
+      dataDir,
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The page-token HMAC secret: generated once per data folder, kept with mode 0600. */
+async function loadOrCreatePageTokenKey(file: string): Promise<string> {
+  try {
+    const key = (await readFile(file, 'utf8')).trim();
+    await chmod(file, 0o600);
+    if (Buffer.from(key, 'base64').byteLength >= 32) return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32).toString('base64');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return key;
+}
+
+async function listenBestEffort(server: Server, port: number, host: string): Promise<Server | undefined> {
+  try {
+    await listen(server, port, host);
+    return server;
+  } catch {
+    return undefined;
+  }
+}
+
+async function removeIfUnchanged(file: string, text: string): Promise<void> {
+  const now = await readFile(file, 'utf8').catch(() => undefined);
+  if (now === text) await rm(file, { force: true });
+}
+
+function explainStorageError(error: unknown, stateDir: string): Error {
+  const text = String((error as { cause?: unknown })?.cause ?? error);
+  if (/LOCK|locked|Resource temporarily unavailable/i.test(text)) {
+    return new Error(`The data folder ${stateDir} is in use by another local stack (stop it, or use --data-dir / --memory)`);
+  }
+  return error instanceof Error ? error : new Error(text);
+}

@@ -1,0 +1,99 @@
+/**
+ * The embedded DynamoDB engine: dynalite, in-process, on LevelDB in the data folder (or in memory), with
+ * the table and its indexes created from the same definition the infrastructure uses.
+ */
+import dynalite from 'dynalite';
+import { createTableInput } from '../../functions/dynamodb/table-design.ts';
+import { close, listen } from '../net.ts';
+
+export interface DynamoDbEngine {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts dynalite on a random port of `host`; `path` is its LevelDB folder (in memory without one). */
+export async function startDynamoDb(options: { host: string; path?: string }): Promise<DynamoDbEngine> {
+  const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await listen(server, 0, options.host);
+  return {
+    endpoint: `http://${options.host}:${port}`,
+    // dynalite's close() also waits for pending LevelDB operations and closes the database.
+    stop: () => close(server),
+  };
+}
+
+export type TableState = 'created' | 'exists';
+
+interface KeyElement {
+  AttributeName?: string;
+  KeyType?: string;
+}
+interface TableDescription {
+  Table?: { KeySchema?: KeyElement[]; GlobalSecondaryIndexes?: { IndexName?: string; KeySchema?: KeyElement[] }[] };
+}
+
+/**
+ * Creates the table from createTableInput unless it exists. An existing table whose keys or indexes
+ * differ from the design (an older layout in a kept data folder) is reported, not silently used.
+ */
+export async function ensureTable(endpoint: string, tableName: string): Promise<TableState> {
+  const wanted = createTableInput(tableName);
+  try {
+    const { Table } = await dynamoDbCall<TableDescription>(endpoint, 'DescribeTable', { TableName: tableName });
+    const keys = (schema: KeyElement[] | undefined) =>
+      JSON.stringify((schema ?? []).map(({ AttributeName, KeyType }) => [AttributeName, KeyType]));
+    const indexes = (list: { IndexName?: string; KeySchema?: KeyElement[] }[] | undefined) =>
+      JSON.stringify((list ?? []).map((index) => [index.IndexName, keys(index.KeySchema)]).sort());
+    if (
+      keys(Table?.KeySchema) !== keys(wanted.KeySchema) ||
+      indexes(Table?.GlobalSecondaryIndexes) !== indexes(wanted.GlobalSecondaryIndexes)
+    ) {
+      throw new Error(
+        `Table ${tableName} in the data folder does not match functions/dynamodb/table-design.ts; remove the data folder (or use --memory) to start afresh`,
+      );
+    }
+    return 'exists';
+  } catch (error) {
+    if (!(error instanceof DynamoDbError) || error.type !== 'ResourceNotFoundException') throw error;
+  }
+  await dynamoDbCall(endpoint, 'CreateTable', wanted);
+  return 'created';
+}
+
+export class DynamoDbError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(`${type}: ${message}`);
+    this.name = 'DynamoDbError';
+  }
+}
+
+/**
+ * One DynamoDB JSON-protocol call. Start-up makes two of them, and importing the SDK for those would
+ * cost this process several hundred milliseconds of the 3 s start-up budget (the functions use the real
+ * SDK). dynalite checks that a request is signed but not the signature, so a well-formed dummy is enough.
+ */
+export async function dynamoDbCall<T = Record<string, unknown>>(endpoint: string, operation: string, body: unknown): Promise<T> {
+  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const response = await fetch(`${endpoint}/`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': `DynamoDB_20120810.${operation}`,
+      'X-Amz-Date': date,
+      Authorization: `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/local/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=local`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  if (!response.ok) {
+    const type = String(parsed.__type ?? 'UnknownError')
+      .split('#')
+      .at(-1) as string;
+    throw new DynamoDbError(type, String(parsed.message ?? parsed.Message ?? response.status));
+  }
+  return parsed as T;
+}
