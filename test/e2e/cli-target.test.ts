@@ -1,4 +1,5 @@
 /** How the CLI finds its target: local-env.json in the data dir, or a stage's Terraform outputs in any of their shapes. */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,11 @@ target('local mode without a running stack says to run npm start', async ({ dir 
     assert.instance(error, CliError);
     assert.match((error as Error).message, /npm start/);
   }
+});
+
+target('the default local session file, .local/cli-session.json, is ignored by git', () => {
+  // git check-ignore exits 0 when the path is ignored and 1 when it would be tracked (execFileSync throws).
+  execFileSync('git', ['check-ignore', '--quiet', '--no-index', join('.local', 'cli-session.json')], { cwd: process.cwd() });
 });
 
 target.run();

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { main } from '../../local/cli/main.ts';
@@ -128,13 +128,12 @@ cli('the walkthrough: signup, confirm, login, create, list, get, update, delete'
   assert.is(gone.json.error.code, 'not_found');
 });
 
-cli('login caches the tokens in the data dir with mode 0600, outside the repository; logout removes them', async (context) => {
+cli('login caches the tokens in the data dir with mode 0600; logout removes them', async (context) => {
   const user = await createUser(context.fx.stack, 'cli-cache');
   await ok(context, 'login', '--email', user.email, '--password', PASSWORD);
   const file = join(context.cliDir, 'cli-session.json');
   const info = await stat(file);
   assert.is(info.mode & 0o777, 0o600);
-  assert.ok(relative(process.cwd(), file).startsWith('..'), 'the session file is not inside the working tree');
 
   assert.equal(await ok(context, 'logout'), { logged_out: true, target: 'local' });
   const after = await run(context, 'tasks', 'list');
