@@ -48,7 +48,8 @@ export class TaskApiStack extends TerraformStack {
       // Terraform >= 1.10 locks with a lock file next to the state (no DynamoDB lock table); cdktf 0.21 predates the option.
       backend.addOverride('use_lockfile', true);
     } else {
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      // Next to the repo's root (cdktf.out/stacks/<id>/ is the working directory), so `make clean` cannot lose it.
+      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     }
 
     const storage = new Storage(this, 'storage', { prefix: config.prefix, deletionProtection: prod });
