@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { buildAll } from './build.ts';
-import { baselineBuildOptions, handlerNames, kb, packageShares } from './bundle.ts';
+import { baselineBuildOptions, filesOf, handlerNames, kb, packageShares } from './bundle.ts';
 
 export const BUDGET = { maxBundleBytes: 300 * 1024, maxLoadRatio: 0.6 } as const;
 
@@ -139,11 +139,15 @@ async function main(): Promise<void> {
 
     console.log(formatTable(measured));
     const failing = new Set(measured.filter((row) => !row.sizeOk || !row.loadOk).map((row) => row.handler));
-    for (const result of built) {
-      if (!values.analyze && !failing.has(result.handler)) continue;
-      console.log(`\n${result.handler}: largest parts of the bundle (minified bytes)`);
-      for (const share of packageShares(result.metafile).slice(0, 10)) console.log(`  ${kb(share.bytes).padStart(7)} KB  ${share.name}`);
-    }
+    // The handlers share nearly all their code, so one breakdown (the largest failing bundle) says it.
+    const explain = values.analyze
+      ? built
+      : built
+          .filter((result) => failing.has(result.handler))
+          .sort((a, b) => b.bundleBytes - a.bundleBytes)
+          .slice(0, 1);
+    for (const result of explain) printBreakdown(result.handler, result.metafile);
+    if (!values.analyze && failing.size > 1) console.log(`  (the others are alike; --analyze shows each)`);
     console.log(
       `\nBudget: bundle <= ${kb(BUDGET.maxBundleBytes)} KB and median import <= ${BUDGET.maxLoadRatio}x the baseline's. ` +
         (failing.size === 0 ? 'All handlers PASS.' : `FAIL: ${[...failing].join(', ')}.`),
@@ -152,6 +156,17 @@ async function main(): Promise<void> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+function printBreakdown(handler: string, metafile: esbuild.Metafile): void {
+  console.log(`\n${handler}: largest parts of the bundle (minified bytes)`);
+  const shares = packageShares(metafile);
+  for (const share of shares.slice(0, 10)) console.log(`  ${kb(share.bytes).padStart(7)} KB  ${share.name}`);
+  const largest = shares[0];
+  if (!largest) return;
+  const files = filesOf(metafile, largest.name);
+  console.log(`  ${largest.name}: ${files.length} files; the largest:`);
+  for (const file of files.slice(0, 6)) console.log(`  ${kb(file.bytes).padStart(7)} KB  ${file.name}`);
 }
 
 function formatTable(rows: readonly Measured[]): string {
@@ -186,7 +201,7 @@ function formatTable(rows: readonly Measured[]): string {
         column === 0 || column === values.length - 1 ? value.padEnd(widths[column] ?? 0) : value.padStart(widths[column] ?? 0),
       )
       .join('  ');
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n').trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].map((text) => text.trimEnd()).join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -130,6 +130,17 @@ export function packageShares(metafile: esbuild.Metafile): PackageShare[] {
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
 }
 
+/** The files of one package (as named by packageShares) in the bundle, largest first. */
+export function filesOf(metafile: esbuild.Metafile, packageName: string): PackageShare[] {
+  const files: PackageShare[] = [];
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      if (packageOf(input) === packageName) files.push({ name: input, bytes: bytesInOutput });
+    }
+  }
+  return files.sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+}
+
 function packageOf(input: string): string {
   const inModules = input.lastIndexOf('node_modules/');
   if (inModules >= 0) {
