@@ -14,6 +14,7 @@ import { cognitoClient } from '../local/cli/cognito.ts';
 import { main } from '../local/cli/main.ts';
 import { type LocalEnv, LOCAL_ENV_FILE, resolveTarget } from '../local/cli/target.ts';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const targetName = process.env.TARGET || 'local';
 const scratch = await mkdtemp(join(tmpdir(), 'task-api-smoke-'));
 const env = {
