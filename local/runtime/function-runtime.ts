@@ -10,13 +10,14 @@
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { build, type Plugin } from 'esbuild';
 import type { InvokeMessage, SerializedError, WorkerData, WorkerMessage } from './protocol.ts';
 
 export interface FunctionRuntimeOptions {
-  /** The repository root: functions/ and node_modules/ live here. */
+  /** Where functions/ (with handlers/<name>.ts) lives: the repository root. */
   projectRoot: string;
   /** Where bundles are written (removed on close). */
   buildDir: string;
@@ -84,7 +85,7 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
   await mkdir(options.buildDir, { recursive: true });
   const workerFile = join(options.buildDir, 'worker.mjs');
   await build({
-    entryPoints: [join(options.projectRoot, 'local/runtime/worker.ts')],
+    entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
     outfile: workerFile,
     bundle: true,
     platform: 'node',
