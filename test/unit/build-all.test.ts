@@ -1,6 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { routes } from '../../functions/routes.ts';
 import { type BuildResult, buildAll, type ManifestEntry } from '../../scripts/build.ts';
 import { readZip } from '../../scripts/zip-read.ts';
+import { makeEvent } from '../support/events.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -126,6 +129,82 @@ build('the bundles are minified ESM that export handler and need no dynamic requ
     // esbuild marks each module with a `// path` comment unless it minifies.
     assert.not.match(code, /\/\/ (node_modules|functions)\//, `${result.handler}: not minified`);
   }
+});
+
+interface SeenRequest {
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** Runs the zipped get-task bundle in a fresh Node against a listener on 127.0.0.1 standing in for AWS. */
+async function invokeZippedGetTask(results: BuildResult[], work: string, credentials: Record<string, string>) {
+  const seen: SeenRequest[] = [];
+  const server = createServer((request, response) => {
+    seen.push({ url: request.url ?? '', headers: request.headers });
+    request.resume();
+    if (request.url === '/container-credentials') {
+      const expiration = new Date(Date.now() + 3_600_000).toISOString();
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ AccessKeyId: 'AKIDFROMCONTAINER', SecretAccessKey: 'secret', Token: 'token', Expiration: expiration }));
+      return;
+    }
+    response.setHeader('content-type', 'application/x-amz-json-1.0');
+    response.end('{}'); // GetItem: no such item
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const result = results.find((candidate) => candidate.handler === 'get-task');
+    const dir = await mkdtemp(path.join(work, 'invoke-'));
+    const bundle = readZip(await readFile(result?.zipPath ?? '')).find((entry) => entry.name === 'index.mjs');
+    await writeFile(path.join(dir, 'index.mjs'), bundle?.data ?? '');
+    const event = makeEvent({ path: '/tasks/01J0000000000000000000000A', pathParameters: { taskId: '01J0000000000000000000000A' } });
+    const script = `const { handler } = await import('./index.mjs');
+      const response = await handler(${JSON.stringify(event)}, { awsRequestId: 'build-test' });
+      console.log(JSON.stringify({ status: response.statusCode }));`;
+    const env = {
+      PATH: process.env.PATH ?? '',
+      TABLE_NAME: 'tasks-build-test',
+      ALLOWED_ORIGINS: 'https://app.example.com',
+      PAGE_TOKEN_KEY: randomBytes(32).toString('base64'),
+      AWS_REGION: 'eu-west-1',
+      DYNAMODB_ENDPOINT: base,
+      ...Object.fromEntries(Object.entries(credentials).map(([name, value]) => [name, value.replace('{base}', base)])),
+    };
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { env, cwd: dir, timeout: 20_000 }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+      );
+    });
+    return { status: (JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { status?: number }).status, seen };
+  } finally {
+    server.close();
+  }
+}
+
+build('the bundled SDK signs its calls with the credentials Lambda puts in the environment', async ({ first, work }) => {
+  const { status, seen } = await invokeZippedGetTask(first, work, {
+    AWS_ACCESS_KEY_ID: 'AKIDFROMENV',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_SESSION_TOKEN: 'token',
+  });
+
+  assert.is(status, 404);
+  const call = seen.find((request) => request.headers['x-amz-target'] === 'DynamoDB_20120810.GetItem');
+  assert.match(String(call?.headers.authorization), /Credential=AKIDFROMENV\//);
+  assert.is(call?.headers['x-amz-security-token'], 'token');
+});
+
+build('without them, the bundled SDK takes credentials from the container endpoint', async ({ first, work }) => {
+  const { status, seen } = await invokeZippedGetTask(first, work, {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: '{base}/container-credentials',
+    AWS_CONTAINER_AUTHORIZATION_TOKEN: 'container-token',
+  });
+
+  assert.is(status, 404);
+  assert.is(seen.find((request) => request.url === '/container-credentials')?.headers.authorization, 'container-token');
+  const call = seen.find((request) => request.headers['x-amz-target'] === 'DynamoDB_20120810.GetItem');
+  assert.match(String(call?.headers.authorization), /Credential=AKIDFROMCONTAINER\//);
 });
 
 build('with sourcemapInZip the zip also holds index.mjs.map', async ({ work }) => {
