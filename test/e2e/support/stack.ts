@@ -3,6 +3,7 @@
  * port with a throw-away data directory, real users signed up through Cognito, and a small HTTP client.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -25,10 +26,28 @@ export async function newDataDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'task-api-e2e-'));
 }
 
-export async function startStack(dataDir?: string): Promise<Fixture> {
+export async function startStack(dataDir?: string, port = 0): Promise<Fixture> {
   const dir = dataDir ?? (await newDataDir());
-  const stack = await startLocal({ port: 0, dataDir: dir, quiet: true });
+  const stack = await startLocal({ port, dataDir: dir, quiet: true });
   return { stack, dataDir: dir };
+}
+
+/** A free port p with p+1 free too: local mode puts Cognito on the API's port + 1 when the port is fixed. */
+export async function freePortPair(): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
+      });
+    });
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const port = await tryListen(0);
+    if (port && port < 65_535 && (await tryListen(port + 1))) return port;
+  }
+  throw new Error('no two free adjacent ports');
 }
 
 export async function stopStack(fixture: Fixture | undefined, options: { keepData?: boolean } = {}): Promise<void> {
