@@ -133,7 +133,10 @@ listing('a token for another status, another admin or the user list → 400', as
 
   for (const response of [otherStatus, otherAdmin, otherRoute]) {
     assert.is(response.status, 400);
-    assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), ['query.next_token']);
+    assert.equal(
+      response.body.error.details.map((issue: { field: string }) => issue.field),
+      ['query.next_token'],
+    );
   }
   assert.is(ddb.calls().length, 0);
 });
@@ -148,7 +151,10 @@ for (const [name, query, field] of [
     const response = await adminList(query as Record<string, string | string[]>);
 
     assert.is(response.status, 400);
-    assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), [field]);
+    assert.equal(
+      response.body.error.details.map((issue: { field: string }) => issue.field),
+      [field],
+    );
     assert.is(ddb.calls().length, 0);
   });
 }

@@ -120,7 +120,19 @@ for (const [name, body, fields] of cases) {
   });
 }
 
-for (const field of ['task_id', 'version', 'created_at', 'updated_at', 'user_id', 'owner_id', 'PK', 'SK', 'GSI1PK', 'entity', 'expires_at']) {
+for (const field of [
+  'task_id',
+  'version',
+  'created_at',
+  'updated_at',
+  'user_id',
+  'owner_id',
+  'PK',
+  'SK',
+  'GSI1PK',
+  'entity',
+  'expires_at',
+]) {
   invalid(`a server-owned or unknown field "${field}" → 400 naming it`, async () => {
     const response = await post({ title: 'ok', [field]: 'x' });
 
@@ -134,7 +146,11 @@ for (const field of ['task_id', 'version', 'created_at', 'updated_at', 'user_id'
 invalid('every unknown field is listed, not only the first', async () => {
   const response = await post({ title: 'ok', user_id: USER_B, PK: 'USER#x', version: 9 });
 
-  assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field).sort(), ['body.PK', 'body.user_id', 'body.version']);
+  assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field).sort(), [
+    'body.PK',
+    'body.user_id',
+    'body.version',
+  ]);
 });
 
 invalid('a missing body → 400 saying the body is required', async () => {
@@ -164,7 +180,10 @@ idempotent('first use claims the key with a conditional put, then writes the tas
   assert.is(claim?.ConditionExpression, 'attribute_not_exists(PK) OR #expires < :now');
   assert.is(taskPuts().length, 1);
   assert.is(taskPuts()[0]?.args[0].input.ConditionExpression, 'attribute_not_exists(PK)');
-  assert.equal(ddb.calls().map((call) => (call.args[0] as object).constructor.name), ['PutCommand', 'PutCommand']);
+  assert.equal(
+    ddb.calls().map((call) => (call.args[0] as object).constructor.name),
+    ['PutCommand', 'PutCommand'],
+  );
 });
 
 idempotent('a repeat with the same key and body returns the same task (201) and writes no second task', async () => {
@@ -210,7 +229,10 @@ for (const key of ['', 'k'.repeat(65), 'has space', 'semi;colon', 'ünïcode']) 
 
     assert.is(response.status, 400);
     assert.is(response.body.error.code, 'validation_failed');
-    assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), ['header.idempotency-key']);
+    assert.equal(
+      response.body.error.details.map((issue: { field: string }) => issue.field),
+      ['header.idempotency-key'],
+    );
     assert.is(ddb.calls().length, 0);
   });
 }

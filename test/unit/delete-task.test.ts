@@ -89,7 +89,10 @@ deleting('an unparseable If-Match → 400, nothing deleted', async () => {
   const response = await del(newTaskId(), { 'If-Match': 'yesterday' });
 
   assert.is(response.status, 400);
-  assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), ['header.if-match']);
+  assert.equal(
+    response.body.error.details.map((issue: { field: string }) => issue.field),
+    ['header.if-match'],
+  );
   assert.is(ddb.calls().length, 0);
 });
 

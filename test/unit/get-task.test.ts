@@ -75,7 +75,10 @@ for (const taskId of ['not-a-ulid', '01arz3ndektsv4rrffq69g5fav', `${newTaskId()
 
     assert.is(response.status, 400);
     assert.is(response.body.error.code, 'validation_failed');
-    assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), ['path.taskId']);
+    assert.equal(
+      response.body.error.details.map((issue: { field: string }) => issue.field),
+      ['path.taskId'],
+    );
     assert.is(ddb.calls().length, 0);
   });
 }

@@ -6,15 +6,15 @@ import '../support/env.ts';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { preflightHeaders, corsHeaders } from '../../functions/http/cors.ts';
-import type { LambdaHandler } from '../../functions/http/handler.ts';
 import { handler as adminListTasks } from '../../functions/handlers/admin-list-tasks.ts';
 import { handler as createTask } from '../../functions/handlers/create-task.ts';
 import { handler as deleteTask } from '../../functions/handlers/delete-task.ts';
 import { handler as getTask } from '../../functions/handlers/get-task.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
-import { MAX_BODY_BYTES, headersOf, parseGroups } from '../../functions/http/request.ts';
+import { corsHeaders, preflightHeaders } from '../../functions/http/cors.ts';
+import type { LambdaHandler } from '../../functions/http/handler.ts';
+import { headersOf, MAX_BODY_BYTES, parseGroups } from '../../functions/http/request.ts';
 import { ddb, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
 import { type EventOptions, makeEvent, USER_A } from '../support/events.ts';
 import { invoke, toResponse } from '../support/invoke.ts';
@@ -51,7 +51,14 @@ const ROUTES: { name: string; routeKey: string; handler: LambdaHandler; event: E
     success: 200,
     arrange: () => ddb.on(UpdateCommand).resolves({ Attributes: storedItem(USER_A, makeTask({ task_id: TASK_ID, version: 2 })) }),
   },
-  { name: 'deleteTask', routeKey: 'DELETE /tasks/{taskId}', handler: deleteTask, event: { ...byId, method: 'DELETE' }, success: 204, arrange: () => {} },
+  {
+    name: 'deleteTask',
+    routeKey: 'DELETE /tasks/{taskId}',
+    handler: deleteTask,
+    event: { ...byId, method: 'DELETE' },
+    success: 204,
+    arrange: () => {},
+  },
   {
     name: 'adminListTasks',
     routeKey: 'GET /admin/tasks',
@@ -214,7 +221,10 @@ bodies(`a body of exactly ${MAX_BODY_BYTES} bytes is not too large (it is valida
   const response = await send(body);
 
   assert.is(response.status, 400);
-  assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), ['body.description']);
+  assert.equal(
+    response.body.error.details.map((issue: { field: string }) => issue.field),
+    ['body.description'],
+  );
 });
 
 bodies('an oversize body without a Content-Type is still 413 (size is checked first)', async () => {

@@ -8,12 +8,16 @@ import { ddb, internalKeysIn, makeTask, resetMocks, storedItem, TABLE_NAME } fro
 import { USER_A, USER_B } from '../support/events.ts';
 import { invoke } from '../support/invoke.ts';
 
-const list = (query: Record<string, string | string[]> = {}, sub: string = USER_A) => invoke(handler, { method: 'GET', path: '/tasks', query, sub });
+const list = (query: Record<string, string | string[]> = {}, sub: string = USER_A) =>
+  invoke(handler, { method: 'GET', path: '/tasks', query, sub });
 
 /** `count` stored items of USER_A, newest first, as DynamoDB would return them. */
 function items(count: number, status: TaskStatus = 'pending') {
   return Array.from({ length: count }, (_, index) =>
-    storedItem(USER_A, makeTask({ status, title: `Task ${index}`, task_id: `01J0000000000000000000${String(1000 + count - index).slice(-4)}` })),
+    storedItem(
+      USER_A,
+      makeTask({ status, title: `Task ${index}`, task_id: `01J0000000000000000000${String(1000 + count - index).slice(-4)}` }),
+    ),
   );
 }
 
@@ -169,7 +173,10 @@ for (const [name, query, fields] of cases) {
 
     assert.is(response.status, 400);
     assert.is(response.body.error.code, 'validation_failed');
-    assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), fields);
+    assert.equal(
+      response.body.error.details.map((issue: { field: string }) => issue.field),
+      fields,
+    );
     assert.is(ddb.calls().length, 0);
   });
 }

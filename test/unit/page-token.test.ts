@@ -5,8 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { forgetPageTokenSecret, pageTokenSecret } from '../../functions/config/page-token-key.ts';
 import type { FunctionConfig } from '../../functions/config/env.ts';
+import { forgetPageTokenSecret, pageTokenSecret } from '../../functions/config/page-token-key.ts';
 import { decodePageToken, encodePageToken, type TokenBinding } from '../../functions/http/page-token.ts';
 import { ValidationError } from '../../functions/tasks/errors.ts';
 
@@ -108,9 +108,17 @@ codec('a genuine token whose plaintext is not an object is rejected', () => {
 
 codec('random strings are rejected with a ValidationError, never anything else', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.base64String(), fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('base64url'))), (token) => {
-      assertRejected(token);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'binary' }),
+        fc.base64String(),
+        fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('base64url')),
+      ),
+      (token) => {
+        assertRejected(token);
+      },
+    ),
     { numRuns: 500 },
   );
 });
@@ -179,7 +187,10 @@ secret('with a KMS key: one GenerateMac (HMAC_SHA_256 over a fixed label) per co
 secret('concurrent first requests share one KMS call', async () => {
   kms.on(GenerateMacCommand).resolves({ Mac: randomBytes(32) });
 
-  const [a, b] = await Promise.all([pageTokenSecret(settings({ pageTokenKmsKeyId: KMS_KEY })), pageTokenSecret(settings({ pageTokenKmsKeyId: KMS_KEY }))]);
+  const [a, b] = await Promise.all([
+    pageTokenSecret(settings({ pageTokenKmsKeyId: KMS_KEY })),
+    pageTokenSecret(settings({ pageTokenKmsKeyId: KMS_KEY })),
+  ]);
 
   assert.is(a, b);
   assert.is(kms.commandCalls(GenerateMacCommand).length, 1);

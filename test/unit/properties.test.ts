@@ -36,7 +36,22 @@ const CODES: Record<number, string[]> = {
 };
 
 // --- arbitraries -------------------------------------------------------------------------------------
-const FIELD_NAMES = ['title', 'description', 'status', 'task_id', 'version', 'created_at', 'updated_at', 'user_id', 'owner_id', 'PK', 'SK', 'GSI1PK', '__proto__', 'constructor'];
+const FIELD_NAMES = [
+  'title',
+  'description',
+  'status',
+  'task_id',
+  'version',
+  'created_at',
+  'updated_at',
+  'user_id',
+  'owner_id',
+  'PK',
+  'SK',
+  'GSI1PK',
+  '__proto__',
+  'constructor',
+];
 const anyValue = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 }));
 const plausibleValue = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('pending', 'in_progress', 'done', 'Buy milk', '', '   ') },
@@ -65,7 +80,12 @@ const taskBody = fc
     },
     { requiredKeys: [] },
   )
-  .chain((body) => fc.oneof({ weight: 5, arbitrary: fc.constant<object>(body) }, { weight: 1, arbitrary: bodyObject.map((extra) => ({ ...body, ...extra })) }));
+  .chain((body) =>
+    fc.oneof(
+      { weight: 5, arbitrary: fc.constant<object>(body) },
+      { weight: 1, arbitrary: bodyObject.map((extra) => ({ ...body, ...extra })) },
+    ),
+  );
 const rawBody: fc.Arbitrary<string | null> = fc.oneof(
   { weight: 12, arbitrary: taskBody.map((body) => JSON.stringify(body)) },
   { weight: 2, arbitrary: bodyObject.map((body) => JSON.stringify(body)) },
@@ -89,7 +109,10 @@ const queryValue = fc.oneof(
   { weight: 1, arbitrary: fc.base64String({ maxLength: 120 }) },
 );
 const junkQuery = fc.dictionary(
-  fc.oneof({ weight: 6, arbitrary: fc.constantFrom('status', 'limit', 'next_token') }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('status', 'limit', 'next_token') },
+    { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
+  ),
   fc.oneof({ weight: 8, arbitrary: queryValue }, { weight: 1, arbitrary: fc.array(queryValue, { minLength: 1, maxLength: 3 }) }),
   { maxKeys: 3 },
 );
@@ -126,7 +149,10 @@ const request = fc.record({
   query,
   taskId,
   sub,
-  groups: fc.oneof({ weight: 3, arbitrary: fc.constant<string | null>('admin') }, { weight: 1, arbitrary: optional(['admin,editors', '[admin editors]', 'editors']) }),
+  groups: fc.oneof(
+    { weight: 3, arbitrary: fc.constant<string | null>('admin') },
+    { weight: 1, arbitrary: optional(['admin,editors', '[admin editors]', 'editors']) },
+  ),
   /** What DynamoDB does: answer with nothing, hold an item, fail the write's condition (with or without the old item). */
   store: fc.constantFrom('empty', 'item', 'conditionFailed', 'stale'),
 });
@@ -169,9 +195,13 @@ function arrangeStore(store: RandomRequest['store']) {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(DeleteCommand).rejects(conditionFailed());
     ddb.on(PutCommand, { Item: { entity: 'idempotency' } }).rejects(conditionFailed({}));
-    ddb.on(GetCommand).callsFake((input: { Key: { SK: string } }) =>
-      input.Key.SK.startsWith('IDEMPOTENCY#') ? { Item: { fingerprint: 'another body', task: makeTask(), expires_at: 9_999_999_999 } } : {},
-    );
+    ddb
+      .on(GetCommand)
+      .callsFake((input: { Key: { SK: string } }) =>
+        input.Key.SK.startsWith('IDEMPOTENCY#')
+          ? { Item: { fingerprint: 'another body', task: makeTask(), expires_at: 9_999_999_999 } }
+          : {},
+      );
   }
   if (store === 'stale') {
     ddb.on(UpdateCommand).rejects(conditionFailed(item));
@@ -183,15 +213,22 @@ function arrangeStore(store: RandomRequest['store']) {
 function assertWellFormed(operationId: RouteName, response: Response) {
   const declared = route(operationId);
   const allowed = [declared.success.status, 400, 401, ...declared.errors];
-  assert.ok(allowed.includes(response.status), `${operationId} answered ${response.status} (declared: ${allowed.join(', ')}): ${response.raw.slice(0, 300)}`);
+  assert.ok(
+    allowed.includes(response.status),
+    `${operationId} answered ${response.status} (declared: ${allowed.join(', ')}): ${response.raw.slice(0, 300)}`,
+  );
   assert.is(response.headers['Content-Type'], 'application/json');
   assert.is(response.headers['Cache-Control'], 'no-store');
   assert.is.not(response.headers['Access-Control-Allow-Origin'], '*');
-  for (const name of INTERNAL_ATTRIBUTES) assert.not.ok(response.raw.includes(`"${name}"`), `${name} leaked: ${response.raw.slice(0, 300)}`);
+  for (const name of INTERNAL_ATTRIBUTES)
+    assert.not.ok(response.raw.includes(`"${name}"`), `${name} leaked: ${response.raw.slice(0, 300)}`);
   if (operationId !== 'adminListTasks') assert.not.ok(response.raw.includes('"owner_id"'), 'owner_id leaked');
   if (response.status >= 400) {
     assert.equal(Object.keys(response.body).sort(), ['error', 'request_id']);
-    assert.ok(CODES[response.status]?.includes(response.body.error.code), `status ${response.status} with code ${response.body.error.code}`);
+    assert.ok(
+      CODES[response.status]?.includes(response.body.error.code),
+      `status ${response.status} with code ${response.body.error.code}`,
+    );
     assert.type(response.body.error.message, 'string');
     const { details } = response.body.error;
     if (details !== undefined) {
@@ -228,18 +265,21 @@ const status = fc.constantFrom('pending', 'in_progress', 'done');
 
 valid('any valid create body → 201 with the trimmed title, written once with attribute_not_exists', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.record({ title, description: fc.string({ maxLength: 2000 }), status }, { requiredKeys: ['title'] }), async (body) => {
-      resetMocks();
-      const response = toResponse(await createTask(makeEvent({ method: 'POST', path: '/tasks', body })));
+    fc.asyncProperty(
+      fc.record({ title, description: fc.string({ maxLength: 2000 }), status }, { requiredKeys: ['title'] }),
+      async (body) => {
+        resetMocks();
+        const response = toResponse(await createTask(makeEvent({ method: 'POST', path: '/tasks', body })));
 
-      assert.is(response.status, 201);
-      assert.is(response.body.task.title, body.title.trim());
-      assert.is(response.body.task.description, body.description ?? '');
-      assert.is(response.body.task.status, body.status ?? 'pending');
-      const puts = ddb.commandCalls(PutCommand);
-      assert.is(puts.length, 1);
-      assert.is(puts[0]?.args[0].input.ConditionExpression, 'attribute_not_exists(PK)');
-    }),
+        assert.is(response.status, 201);
+        assert.is(response.body.task.title, body.title.trim());
+        assert.is(response.body.task.description, body.description ?? '');
+        assert.is(response.body.task.status, body.status ?? 'pending');
+        const puts = ddb.commandCalls(PutCommand);
+        assert.is(puts.length, 1);
+        assert.is(puts[0]?.args[0].input.ConditionExpression, 'attribute_not_exists(PK)');
+      },
+    ),
     { numRuns: RUNS },
   );
 });

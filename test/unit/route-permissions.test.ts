@@ -8,13 +8,13 @@ import '../support/env.ts';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LambdaHandler } from '../../functions/http/handler.ts';
 import { handler as adminListTasks } from '../../functions/handlers/admin-list-tasks.ts';
 import { handler as createTask } from '../../functions/handlers/create-task.ts';
 import { handler as deleteTask } from '../../functions/handlers/delete-task.ts';
 import { handler as getTask } from '../../functions/handlers/get-task.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
+import type { LambdaHandler } from '../../functions/http/handler.ts';
 import { type RouteName, route, routes } from '../../functions/routes.ts';
 import { fingerprintOf } from '../../functions/tasks/service.ts';
 import { conditionFailed, ddb, makeTask, resetMocks, storedItem } from '../support/ddb.ts';
@@ -88,7 +88,11 @@ const SCENARIOS: Record<RouteName, Scenario[]> = {
       event: { ...byId, method: 'PATCH', body: { status: 'done' } },
       arrange: () => ddb.on(UpdateCommand).resolves({ Attributes: storedItem(USER_A, task) }),
     },
-    { name: 'absent', event: { ...byId, method: 'PATCH', body: { status: 'done' } }, arrange: () => ddb.on(UpdateCommand).rejects(conditionFailed()) },
+    {
+      name: 'absent',
+      event: { ...byId, method: 'PATCH', body: { status: 'done' } },
+      arrange: () => ddb.on(UpdateCommand).rejects(conditionFailed()),
+    },
     {
       name: 'stale If-Match (old item returned)',
       event: { ...byId, method: 'PATCH', body: { status: 'done' }, headers: { 'If-Match': '"9"' } },
@@ -164,7 +168,10 @@ for (const { operationId } of routes) {
       assert.ok(sent.length > 0, 'the scenario should reach DynamoDB');
       for (const { command, action, index } of sent) {
         assert.ok(action, `no IAM action known for ${command}`);
-        assert.ok((allowed.actions as readonly string[]).includes(action as string), `${command} needs ${action}, not in ${allowed.actions}`);
+        assert.ok(
+          (allowed.actions as readonly string[]).includes(action as string),
+          `${command} needs ${action}, not in ${allowed.actions}`,
+        );
         assert.is.not(action, 'dynamodb:Scan', 'no Scan in request paths');
         if (index === undefined) assert.ok(allowed.onTable, `${command} on the table, but the route only allows indexes`);
         else assert.ok((allowed.indexes as readonly string[]).includes(index), `${command} on ${index}, not in ${allowed.indexes}`);

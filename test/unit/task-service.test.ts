@@ -48,7 +48,13 @@ creating('a new task: fresh id, version 1, both timestamps now', async () => {
 
   const { task, replayed } = await service.create(USER_A, INPUT);
 
-  assert.equal(task, { task_id: '01HZZZZZZZZZZZZZZZZZZZZ001', ...INPUT, created_at: '2026-03-01T10:00:00.000Z', updated_at: '2026-03-01T10:00:00.000Z', version: 1 });
+  assert.equal(task, {
+    task_id: '01HZZZZZZZZZZZZZZZZZZZZ001',
+    ...INPUT,
+    created_at: '2026-03-01T10:00:00.000Z',
+    updated_at: '2026-03-01T10:00:00.000Z',
+    version: 1,
+  });
   assert.is(replayed, false);
   assert.equal(repository.calls, ['insert']);
   assert.equal(repository.tasks.get(`${USER_A}/${task.task_id}`)?.task, task);
@@ -151,8 +157,18 @@ idempotency('many concurrent replays still make exactly one task', async () => {
 
 idempotency('in-flight window: the first request died after claiming; a replay finishes the create', async () => {
   const { service, repository, advance } = world();
-  const orphan = { task_id: '01HZZZZZZZZZZZZZZZZZZZZ999', ...INPUT, created_at: new Date(START).toISOString(), updated_at: new Date(START).toISOString(), version: 1 };
-  await repository.claimIdempotencyKey(USER_A, { key: 'key-1', fingerprint: fingerprintOf(INPUT), task: orphan, expiresAt: START / 1000 + 3600 }, new Date(START));
+  const orphan = {
+    task_id: '01HZZZZZZZZZZZZZZZZZZZZ999',
+    ...INPUT,
+    created_at: new Date(START).toISOString(),
+    updated_at: new Date(START).toISOString(),
+    version: 1,
+  };
+  await repository.claimIdempotencyKey(
+    USER_A,
+    { key: 'key-1', fingerprint: fingerprintOf(INPUT), task: orphan, expiresAt: START / 1000 + 3600 },
+    new Date(START),
+  );
   advance(IN_FLIGHT_WINDOW_MS - 1000);
 
   const replay = await service.create(USER_A, INPUT, 'key-1');
@@ -206,7 +222,10 @@ idempotency.run();
 const fingerprints = suite('request fingerprints');
 
 fingerprints('the same input always gives the same fingerprint, whatever the key order', () => {
-  assert.is(fingerprintOf({ title: 'a', description: 'b', status: 'done' }), fingerprintOf({ status: 'done', description: 'b', title: 'a' } as NewTaskInput));
+  assert.is(
+    fingerprintOf({ title: 'a', description: 'b', status: 'done' }),
+    fingerprintOf({ status: 'done', description: 'b', title: 'a' } as NewTaskInput),
+  );
 });
 
 fingerprints('different inputs give different fingerprints (no field can bleed into another)', () => {
@@ -219,7 +238,10 @@ fingerprints('different inputs give different fingerprints (no field can bleed i
     }),
     { numRuns: 300 },
   );
-  assert.is.not(fingerprintOf({ title: 'a","b', description: '', status: 'done' }), fingerprintOf({ title: 'a', description: 'b', status: 'done' }));
+  assert.is.not(
+    fingerprintOf({ title: 'a","b', description: '', status: 'done' }),
+    fingerprintOf({ title: 'a', description: 'b', status: 'done' }),
+  );
 });
 
 fingerprints.run();

@@ -9,7 +9,15 @@ import { USER_A, USER_B } from '../support/events.ts';
 import { invoke } from '../support/invoke.ts';
 
 const patch = (taskId: string, body: unknown, headers: Record<string, string> = {}, sub: string = USER_A) =>
-  invoke(handler, { method: 'PATCH', path: `/tasks/${taskId}`, resource: '/tasks/{taskId}', pathParameters: { taskId }, body, headers, sub });
+  invoke(handler, {
+    method: 'PATCH',
+    path: `/tasks/${taskId}`,
+    resource: '/tasks/{taskId}',
+    pathParameters: { taskId },
+    body,
+    headers,
+    sub,
+  });
 
 /** The item DynamoDB hands back with ReturnValues ALL_NEW. */
 function updatedTo(task: Task) {
@@ -142,7 +150,10 @@ for (const header of ['*', '"abc"', '"1.5"', '"-1"', 'W/', '"1", "2"', '"1234567
 
     assert.is(response.status, 400);
     assert.is(response.body.error.code, 'validation_failed');
-    assert.equal(response.body.error.details.map((issue: { field: string }) => issue.field), ['header.if-match']);
+    assert.equal(
+      response.body.error.details.map((issue: { field: string }) => issue.field),
+      ['header.if-match'],
+    );
     assert.is(ddb.calls().length, 0);
   });
 }
