@@ -1,6 +1,6 @@
 /** The CLI against a running local stack: the whole walkthrough, errors and exit codes, the token cache. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -126,6 +126,32 @@ cli('the walkthrough: signup, confirm, login, create, list, get, update, delete'
   assert.is(gone.code, 1);
   assert.is(gone.json.status, 404);
   assert.is(gone.json.error.code, 'not_found');
+});
+
+/** The code the local pool "sent" to `email`: cognito-local keeps it on the user record in its data files. */
+async function confirmationCode(dataDir: string, email: string): Promise<string> {
+  const dir = join(dataDir, 'cognito');
+  for (const file of await readdir(dir)) {
+    if (!file.endsWith('.json')) continue;
+    const text = await readFile(join(dir, file), 'utf8');
+    if (!text.includes(email)) continue;
+    const users = (JSON.parse(text) as { Users?: Record<string, { ConfirmationCode?: string }> }).Users ?? {};
+    const code =
+      users[email]?.ConfirmationCode ?? Object.values(users).find((user) => JSON.stringify(user).includes(email))?.ConfirmationCode;
+    if (code) return code;
+  }
+  throw new Error(`no confirmation code for ${email} under ${dir}`);
+}
+
+cli('confirm --code confirms with the code the user was sent (ConfirmSignUp), and rejects a wrong one', async (context) => {
+  const email = uniqueEmail('cli-code');
+  await ok(context, 'signup', '--email', email, '--password', PASSWORD);
+  const code = await confirmationCode(context.fx.dataDir, email);
+  const wrong = await run(context, 'confirm', '--email', email, '--code', code === '000000' ? '111111' : '000000');
+  assert.is(wrong.code, 1);
+  assert.match(wrong.stderr, /CodeMismatch/);
+  assert.equal(await ok(context, 'confirm', '--email', email, '--code', code), { email, confirmed: true });
+  assert.is((await ok(context, 'login', '--email', email, '--password', PASSWORD)).email, email);
 });
 
 cli('login caches the tokens in the data dir with mode 0600; logout removes them', async (context) => {
