@@ -252,6 +252,7 @@ class Sandbox {
   }
 
   invoke(handler: string, event: APIGatewayProxyEvent, options: InvokeOptions): Promise<unknown> {
+    if (options.signal.aborted) return Promise.reject(new FunctionError('The function timed out'));
     const id = ++this.nextId;
     const message: InvokeMessage = {
       type: 'invoke',
