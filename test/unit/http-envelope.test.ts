@@ -6,6 +6,7 @@ import '../support/env.ts';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { config } from '../../functions/config/env.ts';
 import { handler as adminListTasks } from '../../functions/handlers/admin-list-tasks.ts';
 import { handler as createTask } from '../../functions/handlers/create-task.ts';
 import { handler as deleteTask } from '../../functions/handlers/delete-task.ts';
@@ -20,7 +21,8 @@ import { type EventOptions, makeEvent, USER_A } from '../support/events.ts';
 import { invoke, toResponse } from '../support/invoke.ts';
 import { logLines, rawLogs, requestLogLines } from '../support/logs.ts';
 
-const ALLOWED_ORIGIN = (process.env.ALLOWED_ORIGINS ?? '').split(',')[0]?.trim() ?? '';
+/** The first origin the functions were configured with (test/support/env.ts). */
+const ALLOWED_ORIGIN = config().allowedOrigins[0] ?? 'https://app.example.com';
 const TASK_ID = newTaskId();
 const byId = { path: `/tasks/${TASK_ID}`, resource: '/tasks/{taskId}', pathParameters: { taskId: TASK_ID } };
 
