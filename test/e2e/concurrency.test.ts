@@ -61,6 +61,8 @@ concurrency('the same Idempotency-Key and body twice: the same task, 201 both ti
   assert.is(replay.status, 201);
   assert.is(replay.json.task.task_id, first.json.task.task_id);
   assert.equal(replay.json.task, first.json.task);
+  assert.is(replay.headers.get('location'), first.headers.get('location'));
+  assert.is(replay.headers.get('etag'), first.headers.get('etag'));
   const list = await http(fx.stack, 'GET', '/tasks', { token: user.idToken });
   assert.is(list.json.count, 1);
 });

@@ -10,13 +10,18 @@ interface Context {
   fx: Fixture;
   owner: User;
   other: User;
+  admin: User;
   created: { task_id: string; status: string }[];
 }
 const pagination = suite<Context>('pagination over HTTP');
 
 pagination.before(async (context) => {
   context.fx = await startStack();
-  [context.owner, context.other] = await Promise.all([createUser(context.fx.stack, 'pager'), createUser(context.fx.stack, 'other')]);
+  [context.owner, context.other, context.admin] = await Promise.all([
+    createUser(context.fx.stack, 'pager'),
+    createUser(context.fx.stack, 'other'),
+    createUser(context.fx.stack, 'pager-admin', { admin: true }),
+  ]);
   context.created = await inBatches(
     Array.from({ length: TOTAL }, (_, index) => index),
     8,
@@ -27,11 +32,11 @@ pagination.before(async (context) => {
 });
 pagination.after(async ({ fx }) => stopStack(fx));
 
-async function allPages(context: Context, query: Record<string, string>, token = context.owner.idToken) {
+async function allPages(context: Context, query: Record<string, string>, token = context.owner.idToken, path = '/tasks') {
   const pages: { tasks: { task_id: string; created_at: string; status: string }[]; count: number; next_token: string | null }[] = [];
   let nextToken: string | undefined;
   do {
-    const result = await http(context.fx.stack, 'GET', '/tasks', { token, query: { ...query, next_token: nextToken } });
+    const result = await http(context.fx.stack, 'GET', path, { token, query: { ...query, next_token: nextToken } });
     assert.is(result.status, 200, result.text);
     pages.push(result.json);
     nextToken = result.json.next_token ?? undefined;
@@ -103,6 +108,37 @@ pagination('limit outside 1..100 is a validation error', async (context) => {
     assert.is(result.status, 400, `limit=${limit}`);
     assert.is(result.json.error.code, 'validation_failed');
   }
+});
+
+pagination('the admin list pages through every user’s tasks of a status, each once, with owners', async (context) => {
+  const pages = await allPages(context, { status: 'pending', limit: '15' }, context.admin.idToken, '/admin/tasks');
+  const tasks = pages.flatMap((page) => page.tasks as { task_id: string; created_at: string; status: string; owner_id?: string }[]);
+  const ownersPending = context.created.filter((task) => task.status === 'pending').map((task) => task.task_id);
+  assert.is(new Set(tasks.map((task) => task.task_id)).size, tasks.length, 'no duplicates');
+  assert.is(tasks.length, ownersPending.length + 5, 'the owner’s 40 pending tasks and the other user’s 5');
+  for (const id of ownersPending)
+    assert.ok(
+      tasks.some((task) => task.task_id === id && task.owner_id === context.owner.sub),
+      id,
+    );
+  assert.is(tasks.filter((task) => task.owner_id === context.other.sub).length, 5);
+  assert.ok(tasks.every((task) => task.status === 'pending'));
+  assert.ok(isNewestFirst(tasks));
+});
+
+pagination('an admin page token is not accepted by the user list, nor a user page token by the admin list', async (context) => {
+  const admin = await http(context.fx.stack, 'GET', '/admin/tasks', { token: context.admin.idToken, query: { limit: '5' } });
+  const user = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '5' } });
+  const adminTokenOnUserList = await http(context.fx.stack, 'GET', '/tasks', {
+    token: context.admin.idToken,
+    query: { limit: '5', next_token: admin.json.next_token },
+  });
+  const userTokenOnAdminList = await http(context.fx.stack, 'GET', '/admin/tasks', {
+    token: context.admin.idToken,
+    query: { limit: '5', next_token: user.json.next_token },
+  });
+  assert.is(adminTokenOnUserList.status, 400, adminTokenOnUserList.text);
+  assert.is(userTokenOnAdminList.status, 400, userTokenOnAdminList.text);
 });
 
 pagination.run();
