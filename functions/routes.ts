@@ -3,7 +3,7 @@
  * infrastructure (resources, methods, functions, IAM), local mode (routing) and the OpenAPI document
  * are all derived from it. Adding a route is one entry here plus one file in functions/handlers/.
  */
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import type { IndexName } from './dynamodb/table-design.ts';
 import {
   adminListTasksQuery,
@@ -22,10 +22,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
 
 export interface RouteRequest {
-  params?: z.ZodType;
-  query?: z.ZodType;
-  headers?: z.ZodType;
-  body?: z.ZodType;
+  params?: $ZodType;
+  query?: $ZodType;
+  headers?: $ZodType;
+  body?: $ZodType;
 }
 
 export interface RouteDefinition {
@@ -40,7 +40,7 @@ export interface RouteDefinition {
   /** Only members of the Cognito group `admin` may call it. */
   adminOnly: boolean;
   request: RouteRequest;
-  success: { status: number; description: string; body?: z.ZodType };
+  success: { status: number; description: string; body?: $ZodType };
   /** Error statuses this route can answer with besides 400/401/500, for the API document. */
   errors: readonly number[];
   /** Exactly what the handler does to DynamoDB: its IAM policy is built from this and nothing else. */

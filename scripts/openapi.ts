@@ -25,7 +25,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   500: 'internal: a generic error; details are only in the logs',
 };
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) as JsonSchema;
   return json;
 }
@@ -33,7 +33,7 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 const headerName = (lowerCase: string) =>
   lowerCase.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
 
-function parameters(schema: z.ZodType | undefined, location: 'path' | 'query' | 'header') {
+function parameters(schema: z.core.$ZodType | undefined, location: 'path' | 'query' | 'header') {
   if (!schema) return [];
   const json = schemaOf(schema, 'input');
   return Object.entries(json.properties ?? {}).map(([name, property]) => {

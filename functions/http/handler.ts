@@ -4,7 +4,7 @@
  * CORS and envelope everywhere. It logs one JSON line per invocation.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { RouteDefinition } from '../routes.ts';
 import { config } from '../config/env.ts';
 import { type FieldIssue, ForbiddenError, ValidationError } from '../tasks/errors.ts';
@@ -16,7 +16,7 @@ import { errorReply, type Reply, toResult } from './response.ts';
 import { validate } from './validation.ts';
 
 type Part<R extends RouteDefinition, K extends keyof RouteDefinition['request']> = R['request'] extends {
-  [P in K]: infer S extends z.ZodType;
+  [P in K]: infer S extends z.core.$ZodType;
 }
   ? z.output<S>
   : Record<string, never>;
@@ -77,7 +77,7 @@ function parseRequest<R extends RouteDefinition>(
   }
   const rawBody = route.request.body ? jsonBodyOf(event, headers) : undefined;
   const issues: FieldIssue[] = [];
-  const part = (schema: z.ZodType | undefined, input: unknown, where: string) => {
+  const part = (schema: z.core.$ZodType | undefined, input: unknown, where: string) => {
     if (!schema) return {};
     try {
       return validate(schema, input, where);

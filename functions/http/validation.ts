@@ -1,9 +1,9 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, ValidationError } from '../tasks/errors.ts';
 
 /** Parses `input` with `schema`, or throws a ValidationError naming every offending field under `where`. */
-export function validate<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(input);
+export function validate<S extends z.core.$ZodType>(schema: S, input: unknown, where: string): z.output<S> {
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.flatMap((issue) => toFieldIssues(issue, where)));
 }

@@ -25,7 +25,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
 import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from '../../functions/http/cors.ts';
 import type { RouteDefinition } from '../../functions/routes.ts';
 import type { RouteFunction } from './functions.ts';
@@ -89,10 +89,10 @@ export function methodSourceArn(executionArn: string, route: Pick<RouteDefinitio
   return `${executionArn}/*/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`;
 }
 
-function objectKeys(schema: z.ZodType | undefined): Array<{ name: string; required: boolean }> {
-  const shape = (schema as { shape?: Record<string, z.ZodType> } | undefined)?.shape;
+function objectKeys(schema: z.core.$ZodType | undefined): Array<{ name: string; required: boolean }> {
+  const shape = (schema as { shape?: Record<string, z.core.$ZodType> } | undefined)?.shape;
   if (!shape) return [];
-  return Object.entries(shape).map(([name, field]) => ({ name, required: !field.safeParse(undefined).success }));
+  return Object.entries(shape).map(([name, field]) => ({ name, required: !z.safeParse(field, undefined).success }));
 }
 
 /** The method request parameters API Gateway validates (presence only; the function validates values). */
