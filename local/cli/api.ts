@@ -32,8 +32,9 @@ export async function request(apiUrl: string, call: ApiRequest): Promise<ApiResp
       signal: AbortSignal.timeout(30_000),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new CliError(`Cannot reach the API at ${url.origin} (${cause})`);
+    const { cause } = error as { cause?: { code?: string; message?: string } };
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new CliError(`Cannot reach the API at ${url.origin} (${reason}): is it running?`);
   }
   const text = await response.text();
   let body: unknown = text === '' ? undefined : text;

@@ -2,10 +2,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CliError } from '../../local/cli/errors.ts';
+import { main } from '../../local/cli/main.ts';
+import { writeSession } from '../../local/cli/session.ts';
 import { resolveTarget } from '../../local/cli/target.ts';
 
 const target = suite<{ dir: string }>('CLI target resolution');
@@ -105,6 +108,51 @@ target('local mode without a running stack says to run npm start', async ({ dir 
 target('the default local session file, .local/cli-session.json, is ignored by git', () => {
   // git check-ignore exits 0 when the path is ignored and 1 when it would be tracked (execFileSync throws).
   execFileSync('git', ['check-ignore', '--quiet', '--no-index', join('.local', 'cli-session.json')], { cwd: process.cwd() });
+});
+
+/** A port nothing listens on: one the OS just handed out and that was closed again. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+target('a local stack that is no longer running is a clear error with exit code 1, not a stack trace', async ({ dir }) => {
+  const port = await closedPort();
+  const localEnv = {
+    apiUrl: `http://127.0.0.1:${port}`,
+    cognitoEndpoint: `http://127.0.0.1:${port}`,
+    region: 'local',
+    userPoolId: 'local_x',
+    clientId: 'c',
+  };
+  await writeFile(join(dir, 'local-env.json'), JSON.stringify(localEnv));
+  await writeSession(join(dir, 'cli-session.json'), {
+    email: 'a@example.com',
+    idToken: 'x.y.z',
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    userPoolId: 'local_x',
+    clientId: 'c',
+  });
+  let stderr = '';
+  let stdout = '';
+  const code = await main(['tasks', 'list', '--data-dir', dir], {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: {},
+    cwd: dir,
+  });
+  assert.is(code, 1);
+  assert.is(stdout, '');
+  assert.ok(stderr.startsWith(`error: Cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED)`), stderr);
+  assert.not.match(stderr, /\n\s+at /);
 });
 
 target.run();
