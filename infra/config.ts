@@ -13,8 +13,13 @@ export type Stage = (typeof STAGES)[number];
  * its `runtime` argument is validated against the AWS SDK enum of its release, which ends at nodejs22.x.
  * nodejs24.x needs hashicorp/aws 6.x (@cdktf/provider-aws 21+); add it here together with that upgrade.
  */
-export const SUPPORTED_RUNTIMES = ['nodejs22.x', 'nodejs20.x'] as const;
+export const SUPPORTED_RUNTIMES = ['nodejs22.x'] as const;
 export type LambdaRuntime = (typeof SUPPORTED_RUNTIMES)[number];
+
+/** The esbuild target matching a Lambda runtime: `nodejs22.x` -> `node22`. The build follows the runtime. */
+export function esbuildTargetOf(runtime: LambdaRuntime): string {
+  return runtime.replace(/^nodejs(\d+)\.x$/, 'node$1');
+}
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_VALUES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
