@@ -19,7 +19,6 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { routes } from '../functions/routes.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
 import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
 import { startCognito } from './identity/cognito.ts';
@@ -112,7 +111,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const runtime = await createFunctionRuntime({
       projectRoot: PROJECT_ROOT,
       buildDir: join(stateDir, 'build'),
-      handlers: [...new Set(routes.map((route) => route.handler))],
+      routeTableModule: 'routes.ts',
       functionNamePrefix: 'task-api-local-',
       env: {
         TABLE_NAME: LOCAL_TABLE_NAME,
@@ -135,7 +134,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     cleanups.push(() => runtime.close());
 
     const requestedPort = options.port ?? DEFAULT_PORT;
-    const [cognito] = await Promise.all([
+    const [cognito, , table] = await Promise.all([
       startCognito({
         stateDir: join(stateDir, 'cognito'),
         host: HOST,
@@ -150,10 +149,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       runtime.warm(),
     ]);
     cleanups.push(() => cognito.stop());
-    const pool = await ensureUserPool(cognito);
+    const pool = await ensureUserPool(cognito, table.adminGroup ? [table.adminGroup] : []);
 
     const gateway = createGateway({
-      routes,
+      routes: async () => (await runtime.routeTable()).routes,
       allowedOrigins,
       authorize: createCognitoAuthorizer({ issuer: cognito.issuerOf(pool.userPoolId), clientId: pool.clientId, jwks: key.jwks }),
       invoke: (route, event, signal) =>

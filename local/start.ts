@@ -6,7 +6,7 @@
  * Environment: PORT, TASK_API_DATA_DIR (as the CLI reads it), ALLOWED_ORIGINS (comma list, default http://localhost:5173,http://localhost:3000).
  */
 import { parseArgs } from 'node:util';
-import { routes } from '../functions/routes.ts';
+import type { RouteDefinition } from '../functions/routes.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, LOCAL_ENV_FILE, type LocalStack, startLocal } from './server.ts';
 
 const USAGE = `Usage: npm start [-- --port <n>] [--data-dir <dir>] [--memory] [--quiet]
@@ -39,7 +39,7 @@ function options() {
   return { port, memory: values.memory, quiet: values.quiet, ...(dataDir ? { dataDir } : {}) };
 }
 
-function banner(stack: LocalStack, readyMs: number, memory: boolean): string {
+function banner(stack: LocalStack, readyMs: number, memory: boolean, routes: readonly RouteDefinition[]): string {
   const api = stack.url.replace('127.0.0.1', 'localhost');
   const width = Math.max(...routes.map((route) => `${route.method} ${route.path}`.length));
   const routeLines = routes.map((route) => `    ${`${route.method} ${route.path}`.padEnd(width)}  ${route.summary}`).join('\n');
@@ -94,8 +94,11 @@ async function main() {
   const probe = await fetch(`${stack.url}/tasks`, { headers: { 'User-Agent': 'local-start-probe' } });
   await probe.arrayBuffer();
   const readyMs = performance.now();
-  if (!parsed.quiet) process.stdout.write(banner(stack, readyMs, parsed.memory));
-  else process.stdout.write(`${stack.url} ready in ${(readyMs / 1000).toFixed(2)} s\n`);
+  if (!parsed.quiet) {
+    // Loaded only now: the route table (and zod with it) is not needed to serve, the sandbox has its own.
+    const { routes } = await import('../functions/routes.ts');
+    process.stdout.write(banner(stack, readyMs, parsed.memory, routes));
+  } else process.stdout.write(`${stack.url} ready in ${(readyMs / 1000).toFixed(2)} s\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

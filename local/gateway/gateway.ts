@@ -8,19 +8,19 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { corsHeaders, preflightHeaders } from '../../functions/http/cors.ts';
-import type { RouteDefinition } from '../../functions/routes.ts';
 import type { Authorizer } from './authorizer.ts';
 import { buildProxyEvent, type HttpResponse, type IncomingRequest, toHttpResponse } from './event.ts';
-import { createRouter } from './routing.ts';
+import { createRouter, type RouteInfo, type Router } from './routing.ts';
 
 export const INTEGRATION_TIMEOUT_MS = 29_000;
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 /** Invokes a route's function; rejects when the function fails. `signal` aborts when the gateway gives up. */
-export type Invoke = (route: RouteDefinition, event: APIGatewayProxyEvent, signal: AbortSignal) => Promise<unknown>;
+export type Invoke = (route: RouteInfo, event: APIGatewayProxyEvent, signal: AbortSignal) => Promise<unknown>;
 
 export interface GatewayOptions {
-  routes: readonly RouteDefinition[];
+  /** The route table, or how to get the current one (local mode: from the current build, for hot reload). */
+  routes: readonly RouteInfo[] | (() => Promise<readonly RouteInfo[]>);
   authorize: Authorizer;
   invoke: Invoke;
   allowedOrigins: readonly string[];
@@ -41,7 +41,15 @@ interface GatewayAnswer {
 }
 
 export function createGateway(options: GatewayOptions) {
-  const router = createRouter(options.routes);
+  const routers = new WeakMap<readonly RouteInfo[], Router>();
+  const routerFor = (table: readonly RouteInfo[]) => {
+    let router = routers.get(table);
+    if (!router) {
+      router = createRouter(table);
+      routers.set(table, router);
+    }
+    return router;
+  };
   const stage = options.stage ?? 'local';
   const timeoutMs = options.timeoutMs ?? INTEGRATION_TIMEOUT_MS;
   const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
@@ -72,7 +80,18 @@ export function createGateway(options: GatewayOptions) {
       ...(error ? { error } : {}),
     });
 
-    const resource = router.resource(rawPath);
+    let table: readonly RouteInfo[];
+    try {
+      table = typeof options.routes === 'function' ? await options.routes() : options.routes;
+    } catch (error) {
+      return fail(
+        502,
+        'Internal server error',
+        'InternalServerErrorException',
+        `no route table: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const resource = routerFor(table).resource(rawPath);
     if (method === 'OPTIONS' && resource) {
       const headers: Array<[string, string]> = [
         ['Content-Type', 'application/json'],

@@ -5,13 +5,16 @@
  */
 import type { RouteDefinition } from '../../functions/routes.ts';
 
-export interface RouteMatch<R extends RouteDefinition = RouteDefinition> {
+/** What the gateway needs of a route (the sandbox reports these from the current build's route table). */
+export type RouteInfo = Pick<RouteDefinition, 'operationId' | 'method' | 'path' | 'handler' | 'adminOnly'>;
+
+export interface RouteMatch<R extends RouteInfo = RouteInfo> {
   route: R;
   /** Decoded path parameters, or null when the resource has none (as API Gateway sends them). */
   pathParameters: Record<string, string> | null;
 }
 
-export interface ResourceMatch<R extends RouteDefinition = RouteDefinition> {
+export interface ResourceMatch<R extends RouteInfo = RouteInfo> {
   /** The resource path template, e.g. `/tasks/{taskId}`. */
   resource: string;
   pathParameters: Record<string, string> | null;
@@ -27,14 +30,14 @@ interface Resource<R> {
   methods: Map<string, R>;
 }
 
-export interface Router<R extends RouteDefinition = RouteDefinition> {
+export interface Router<R extends RouteInfo = RouteInfo> {
   /** The resource a path names, whatever the method. */
   resource(path: string): ResourceMatch<R> | undefined;
   /** The route for a method and path. */
   match(method: string, path: string): RouteMatch<R> | undefined;
 }
 
-export function createRouter<R extends RouteDefinition>(routes: readonly R[]): Router<R> {
+export function createRouter<R extends RouteInfo>(routes: readonly R[]): Router<R> {
   const byPath = new Map<string, Resource<R>>();
   for (const route of routes) {
     let resource = byPath.get(route.path);

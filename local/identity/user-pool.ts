@@ -1,8 +1,7 @@
 /**
- * The local user pool, its app client and the `admin` group: created on first start, found again by
- * name on every later one.
+ * The local user pool, its app client and its groups (the route table's admin group): created on first
+ * start, found again by name on every later one.
  */
-import { ADMIN_GROUP } from '../../functions/routes.ts';
 import type { CognitoServer } from './cognito.ts';
 
 export const POOL_NAME = 'task-api-local';
@@ -21,7 +20,7 @@ interface ClientList {
   UserPoolClients?: { ClientId?: string; ClientName?: string }[];
 }
 
-export async function ensureUserPool(cognito: CognitoServer): Promise<UserPoolIds> {
+export async function ensureUserPool(cognito: CognitoServer, groups: readonly string[]): Promise<UserPoolIds> {
   let created = false;
   const pools = await cognito.call<PoolList>('ListUserPools', { MaxResults: 60 });
   let userPoolId = pools.UserPools?.find((pool) => pool.Name === POOL_NAME)?.Id;
@@ -55,11 +54,13 @@ export async function ensureUserPool(cognito: CognitoServer): Promise<UserPoolId
     created = true;
   }
 
-  try {
-    await cognito.call('GetGroup', { UserPoolId: userPoolId, GroupName: ADMIN_GROUP });
-  } catch {
-    await cognito.call('CreateGroup', { UserPoolId: userPoolId, GroupName: ADMIN_GROUP, Description: 'May list every user’s tasks' });
-    created = true;
+  for (const group of groups) {
+    try {
+      await cognito.call('GetGroup', { UserPoolId: userPoolId, GroupName: group });
+    } catch {
+      await cognito.call('CreateGroup', { UserPoolId: userPoolId, GroupName: group });
+      created = true;
+    }
   }
   return { userPoolId, clientId, created };
 }

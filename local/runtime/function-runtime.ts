@@ -14,14 +14,18 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { build, type Plugin } from 'esbuild';
-import type { InvokeMessage, SerializedError, WorkerData, WorkerMessage } from './protocol.ts';
+import type { InvokeMessage, RouteTable, SerializedError, WorkerData, WorkerMessage } from './protocol.ts';
 
 export interface FunctionRuntimeOptions {
   /** Where functions/ (with handlers/<name>.ts) lives: the repository root. */
   projectRoot: string;
   /** Where bundles are written (removed on close). */
   buildDir: string;
-  handlers: readonly string[];
+  /**
+   * The route table module under functions/ (e.g. routes.ts, exporting `routes` and `ADMIN_GROUP`). It is
+   * bundled with the handlers, so a new or changed route is picked up like any other change.
+   */
+  routeTableModule?: string;
   /** The functions' whole environment (nothing is inherited from this process). */
   env: Record<string, string>;
   functionNamePrefix: string;
@@ -39,9 +43,11 @@ export interface InvokeOptions {
 }
 
 export interface FunctionRuntime {
+  /** The route table of the current build (rebuilding first if functions/ changed). */
+  routeTable(): Promise<RouteTable>;
   invoke(handler: string, event: APIGatewayProxyEvent, options: InvokeOptions): Promise<unknown>;
   /** Builds the handlers and starts a sandbox, so that the first request is warm. */
-  warm(): Promise<void>;
+  warm(): Promise<RouteTable>;
   close(): Promise<void>;
 }
 
@@ -60,6 +66,7 @@ interface Generation {
   id: number;
   dir: string;
   files: Record<string, string>;
+  routeTable?: string;
   fingerprint: string;
   sandbox?: Sandbox;
   error?: FunctionError;
@@ -117,8 +124,14 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
     const dir = join(options.buildDir, `g${id}`);
     const generation: Generation = { id, dir, files: {}, fingerprint: print };
     try {
+      // Every file in functions/handlers/ is a handler; the route table says which route uses which.
+      const handlers = (await readdir(join(functionsDir, 'handlers')))
+        .filter((file) => /^[\w-]+\.ts$/.test(file) && !file.endsWith('.d.ts') && !file.endsWith('.test.ts'))
+        .map((file) => file.slice(0, -'.ts'.length));
+      const entryPoints = handlers.map((name) => ({ in: join(functionsDir, 'handlers', `${name}.ts`), out: `handlers/${name}` }));
+      if (options.routeTableModule) entryPoints.push({ in: join(functionsDir, options.routeTableModule), out: 'route-table' });
       await build({
-        entryPoints: options.handlers.map((name) => ({ in: join(functionsDir, 'handlers', `${name}.ts`), out: name })),
+        entryPoints,
         outdir: dir,
         outExtension: { '.js': '.mjs' },
         bundle: true,
@@ -131,7 +144,8 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
         plugins: [externalSdk()],
         logLevel: 'silent',
       });
-      generation.files = Object.fromEntries(options.handlers.map((name) => [name, join(dir, `${name}.mjs`)]));
+      generation.files = Object.fromEntries(handlers.map((name) => [name, join(dir, 'handlers', `${name}.mjs`)]));
+      if (options.routeTableModule) generation.routeTable = join(dir, 'route-table.mjs');
       if (id > 1) options.log(`functions/ changed: rebuilt the handlers in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
@@ -159,30 +173,42 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
 
   function sandboxFor(generation: Generation): Sandbox {
     if (generation.sandbox && !generation.sandbox.retired) return generation.sandbox;
-    const sandbox = new Sandbox(workerFile, { handlers: generation.files, functionNamePrefix: options.functionNamePrefix }, options);
+    const data: WorkerData = {
+      handlers: generation.files,
+      functionNamePrefix: options.functionNamePrefix,
+      ...(generation.routeTable ? { routeTable: generation.routeTable } : {}),
+    };
+    const sandbox = new Sandbox(workerFile, data, options);
     sandboxes.add(sandbox);
     sandbox.exited.then(() => sandboxes.delete(sandbox));
     generation.sandbox = sandbox;
     return sandbox;
   }
 
+  /** A ready sandbox of the current build, and the route table it reported. */
+  async function readySandbox(): Promise<{ sandbox: Sandbox; table: RouteTable }> {
+    if (closed) throw new FunctionError('The local stack is stopping');
+    const found = await generation();
+    if (found.error) throw found.error;
+    const sandbox = sandboxFor(found);
+    try {
+      return { sandbox, table: await sandbox.ready };
+    } catch (error) {
+      void sandbox.retire();
+      throw error;
+    }
+  }
+
   return {
+    async routeTable() {
+      return (await readySandbox()).table;
+    },
     async invoke(handler, event, invokeOptions) {
-      if (closed) throw new FunctionError('The local stack is stopping');
-      const found = await generation();
-      if (found.error) throw found.error;
-      const sandbox = sandboxFor(found);
-      try {
-        await sandbox.ready;
-      } catch (error) {
-        sandbox.retire();
-        throw error;
-      }
+      const { sandbox } = await readySandbox();
       return sandbox.invoke(handler, event, invokeOptions);
     },
     async warm() {
-      const found = await generation();
-      if (!found.error) await sandboxFor(found).ready;
+      return (await readySandbox()).table;
     },
     async close() {
       closed = true;
@@ -200,7 +226,7 @@ interface Pending {
 
 /** One worker thread running one build of the handlers. */
 class Sandbox {
-  readonly ready: Promise<void>;
+  readonly ready: Promise<RouteTable>;
   readonly exited: Promise<void>;
   retired = false;
   private readonly worker: Worker;
@@ -226,9 +252,9 @@ class Sandbox {
         source.on('data', (chunk: string) => output(chunk, stream));
       } else source.resume();
     }
-    this.ready = new Promise<void>((resolve, reject) => {
+    this.ready = new Promise<RouteTable>((resolve, reject) => {
       this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') resolve();
+        if (message.type === 'ready') resolve(message.table ?? { routes: [] });
         else if (message.type === 'failed') {
           options.log(`A handler failed to load: ${message.error.stack ?? message.error.message}`);
           reject(new FunctionError('A handler failed to load', message.error));

@@ -1,9 +1,12 @@
 /** Messages between the function runtime (main thread) and a function worker. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { RouteInfo } from '../gateway/routing.ts';
 
 export interface WorkerData {
   /** Handler name -> absolute path of its bundle. */
   handlers: Record<string, string>;
+  /** The bundle of the route table module (exports `routes` and `ADMIN_GROUP`), when there is one. */
+  routeTable?: string;
   functionNamePrefix: string;
 }
 
@@ -23,8 +26,14 @@ export interface SerializedError {
   stack?: string;
 }
 
+/** The route table of one build, as the gateway and the start-up need it. */
+export interface RouteTable {
+  routes: RouteInfo[];
+  adminGroup?: string;
+}
+
 export type WorkerMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; table?: RouteTable }
   | { type: 'failed'; error: SerializedError }
   | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; error: SerializedError };

@@ -6,7 +6,8 @@
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import { type InvokeMessage, serializeError, type WorkerData, type WorkerMessage } from './protocol.ts';
+import type { RouteInfo } from '../gateway/routing.ts';
+import { type InvokeMessage, type RouteTable, serializeError, type WorkerData, type WorkerMessage } from './protocol.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -14,6 +15,20 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread');
 const data = workerData as WorkerData;
 const post = (message: WorkerMessage) => port.postMessage(message);
+
+async function loadRouteTable(): Promise<RouteTable | undefined> {
+  if (!data.routeTable) return undefined;
+  const module = (await import(pathToFileURL(data.routeTable).href)) as { routes?: unknown; ADMIN_GROUP?: unknown };
+  if (!Array.isArray(module.routes)) throw new Error('The route table module exports no routes array');
+  const routes = (module.routes as RouteInfo[]).map(({ operationId, method, path, handler, adminOnly }) => ({
+    operationId,
+    method,
+    path,
+    handler,
+    adminOnly,
+  }));
+  return { routes, ...(typeof module.ADMIN_GROUP === 'string' ? { adminGroup: module.ADMIN_GROUP } : {}) };
+}
 
 async function loadHandlers(): Promise<Map<string, Handler>> {
   const loaded = new Map<string, Handler>();
@@ -46,8 +61,8 @@ function contextFor(message: InvokeMessage): Context {
   };
 }
 
-loadHandlers().then(
-  (handlers) => {
+Promise.all([loadHandlers(), loadRouteTable()]).then(
+  ([handlers, table]) => {
     port.on('message', async (message: InvokeMessage) => {
       try {
         const handler = handlers.get(message.handler);
@@ -58,7 +73,7 @@ loadHandlers().then(
         post({ type: 'error', id: message.id, error: serializeError(error) });
       }
     });
-    post({ type: 'ready' });
+    post({ type: 'ready', ...(table ? { table } : {}) });
   },
   (error: unknown) => post({ type: 'failed', error: serializeError(error) }),
 );

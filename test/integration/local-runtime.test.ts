@@ -52,10 +52,11 @@ export const handler = async (event: { requestContext: { requestId: string } }, 
     'export const handler = async () => { setTimeout(() => process.exit(3), 0); return new Promise(() => {}); };\n',
   );
   await write(context.root, 'functions/handlers/hang.ts', 'export const handler = () => new Promise(() => {});\n');
+  await write(context.root, 'functions/routes.ts', routeTable(['echo']));
   context.runtime = await createFunctionRuntime({
+    routeTableModule: 'routes.ts',
     projectRoot: context.root,
     buildDir: join(context.root, 'build'),
-    handlers: ['echo', 'crash', 'hang'],
     env: { TABLE_NAME: 'table-a' },
     functionNamePrefix: 'test-',
     log: (line) => context.logs.push(line),
@@ -66,6 +67,11 @@ test.after(async ({ runtime, root }) => {
   await runtime?.close();
   await rm(root, { recursive: true, force: true });
 });
+
+function routeTable(handlers: string[]): string {
+  const routes = handlers.map((handler) => ({ operationId: handler, method: 'GET', path: `/${handler}`, handler, adminOnly: false }));
+  return `export const ADMIN_GROUP = 'admins';\nexport const routes = ${JSON.stringify(routes)};\n`;
+}
 
 const body = (result: unknown) => JSON.parse((result as { body: string }).body);
 
@@ -129,6 +135,20 @@ test('an invocation the gateway gave up on rejects at once and its sandbox is re
   const after = body(await invoke(runtime));
   assert.is(after.message, 'fixed');
   assert.is.not(after.loadedAt, before.loadedAt, 'a new sandbox answers');
+});
+
+test('the route table comes from the current build, so a new route is picked up without a restart', async ({ runtime, root }) => {
+  const before = await runtime.routeTable();
+  assert.equal(before, {
+    adminGroup: 'admins',
+    routes: [{ operationId: 'echo', method: 'GET', path: '/echo', handler: 'echo', adminOnly: false }],
+  });
+  await write(root, 'functions/routes.ts', routeTable(['echo', 'hang']));
+  const after = await runtime.routeTable();
+  assert.equal(
+    after.routes.map((route) => route.path),
+    ['/echo', '/hang'],
+  );
 });
 
 test.run();
