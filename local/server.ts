@@ -26,6 +26,7 @@ import { loadOrCreateSigningKey } from './identity/signing-key.ts';
 import { ensureUserPool } from './identity/user-pool.ts';
 import { close, listen } from './net.ts';
 import { createFunctionRuntime } from './runtime/function-runtime.ts';
+import { lockDataDir } from './storage/data-dir-lock.ts';
 import { ensureTable, startDynamoDb } from './storage/dynamodb.ts';
 
 export interface LocalOptions {
@@ -96,6 +97,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
   if (memory) cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
 
   try {
+    cleanups.push(await lockDataDir(stateDir));
     await mkdir(secretsDir(stateDir), { recursive: true, mode: 0o700 });
     const [key, pageTokenKey, dynamo] = await Promise.all([
       loadOrCreateSigningKey(memory ? undefined : signingKeyFile(stateDir)),
@@ -142,10 +144,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         key,
         quiet,
         onMessage: say,
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE')
+          throw new Error(`Port ${requestedPort + 1} (Cognito, the API port + 1) is in use: pick another --port`);
+        throw error;
       }),
-      ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME).catch((error: unknown) => {
-        throw explainStorageError(error, stateDir);
-      }),
+      ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME),
       runtime.warm(),
     ]);
     cleanups.push(() => cognito.stop());
@@ -237,12 +241,4 @@ async function listenBestEffort(server: Server, port: number, host: string): Pro
 async function removeIfUnchanged(file: string, text: string): Promise<void> {
   const now = await readFile(file, 'utf8').catch(() => undefined);
   if (now === text) await rm(file, { force: true });
-}
-
-function explainStorageError(error: unknown, stateDir: string): Error {
-  const text = String((error as { cause?: unknown })?.cause ?? error);
-  if (/LOCK|locked|Resource temporarily unavailable/i.test(text)) {
-    return new Error(`The data folder ${stateDir} is in use by another local stack (stop it, or use --data-dir / --memory)`);
-  }
-  return error instanceof Error ? error : new Error(text);
 }

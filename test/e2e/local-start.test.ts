@@ -215,6 +215,16 @@ test('a second stack in the same process is independent and refuses the first on
   }
 });
 
+test('a second stack on a data folder in use is refused', async ({ dataDir }) => {
+  try {
+    const second = await startLocal({ port: 0, dataDir, quiet: true });
+    await second.stop();
+    assert.unreachable('two stacks must not share a data folder');
+  } catch (error) {
+    assert.match((error as Error).message, /in use by another local stack/);
+  }
+});
+
 test('stopping and starting again on the same data folder keeps the pool, the users and the tasks', async (context) => {
   const before = context.stack;
   await before.stop();
