@@ -70,7 +70,12 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
         new GetCommand({ TableName: tableName, Key: { PK: userPk(ownerId), SK: idempotencySk(record.key) }, ConsistentRead: true }),
       );
       if (!Item) throw error;
-      return { key: record.key, fingerprint: String(Item.fingerprint), task: toTask(Item.task as Item), expiresAt: Number(Item[tableDesign.timeToLiveAttribute]) };
+      return {
+        key: record.key,
+        fingerprint: String(Item.fingerprint),
+        task: toTask(Item.task as Item),
+        expiresAt: Number(Item[tableDesign.timeToLiveAttribute]),
+      };
     }
   }
 
@@ -171,7 +176,9 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
           TableName: tableName,
           Key: { PK: userPk(ownerId), SK: taskSk(taskId) },
           ConditionExpression: condition,
-          ...(expectedVersion === undefined ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: values }),
+          ...(expectedVersion === undefined
+            ? {}
+            : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: values }),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

@@ -34,10 +34,7 @@ export type LambdaHandler = (event: APIGatewayProxyEvent, context?: Partial<Cont
 
 let coldStart = true;
 
-export function defineHandler<R extends RouteDefinition>(
-  route: R,
-  action: (request: ValidRequest<R>) => Promise<Reply>,
-): LambdaHandler {
+export function defineHandler<R extends RouteDefinition>(route: R, action: (request: ValidRequest<R>) => Promise<Reply>): LambdaHandler {
   const routeKey = `${route.method} ${route.path}`;
   return async (event, context) => {
     const started = performance.now();

@@ -18,8 +18,11 @@ export const PAGE_LIMIT_DEFAULT = 50;
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 const status = z.enum(TASK_STATUSES);
-const title = z.string().check(z.trim(), z.minLength(1), z.maxLength(TITLE_MAX));
-const description = z.string().check(z.maxLength(DESCRIPTION_MAX));
+/** A lone UTF-16 surrogate cannot be stored as UTF-8 (DynamoDB would refuse the write with a 500). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = z.refine<string>((value) => !LONE_SURROGATE.test(value), { message: 'must be well-formed Unicode text' });
+const title = z.string().check(z.trim(), z.minLength(1), z.maxLength(TITLE_MAX), wellFormed);
+const description = z.string().check(z.maxLength(DESCRIPTION_MAX), wellFormed);
 
 export const createTaskBody = z.strictObject({
   title,
@@ -31,6 +34,9 @@ export const updateTaskBody = z
   .strictObject({ title: z.optional(title), description: z.optional(description), status: z.optional(status) })
   .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'Give at least one of title, description, status' }))
   .register(z.globalRegistry, { minProperties: 1 });
+
+/** Routes that take no query parameters still reject them, as the list routes reject unknown ones. */
+export const noQuery = z.strictObject({});
 
 export const taskPathParams = z.strictObject({
   taskId: z.string().check(z.regex(ULID_PATTERN, 'must be a task id (a ULID)')),
