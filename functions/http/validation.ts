@@ -3,7 +3,8 @@ import { type FieldIssue, ValidationError } from '../tasks/errors.ts';
 
 /** Parses `input` with `schema`, or throws a ValidationError naming every offending field under `where`. */
 export function validate<S extends z.core.$ZodType>(schema: S, input: unknown, where: string): z.output<S> {
-  const result = z.safeParse(schema, input);
+  // reportInput lets the messages tell a missing value from a wrong one; inputs are never echoed back.
+  const result = z.safeParse(schema, input, { reportInput: true });
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.flatMap((issue) => toFieldIssues(issue, where)));
 }

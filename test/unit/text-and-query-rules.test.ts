@@ -52,4 +52,13 @@ rules('a single-task route rejects query parameters instead of ignoring them', a
   assert.is(ddb.commandCalls(GetCommand).length, 0);
 });
 
+rules('a value of the wrong type is called wrong, not missing', async () => {
+  const wrongType = await invoke(createTask, { method: 'POST', body: { title: 5 } });
+  assert.equal(wrongType.body.error.details, [{ field: 'body.title', message: 'Invalid input: expected string, received number' }]);
+  const missing = await invoke(createTask, { method: 'POST', body: { description: 'no title' } });
+  assert.equal(missing.body.error.details, [{ field: 'body.title', message: 'is required' }]);
+  const notAnObject = await invoke(createTask, { method: 'POST', body: ['a list'] });
+  assert.equal(notAnObject.body.error.details, [{ field: 'body', message: 'Invalid input: expected object, received array' }]);
+});
+
 rules.run();
