@@ -2,7 +2,9 @@
  * Local mode end to end: `startLocal` on random ports with a temporary data folder, a user signed up and
  * signed in through the Cognito SDK, and the API called over HTTP with real, verified ID tokens.
  */
+import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -100,6 +102,35 @@ test('writes the ids the CLI reads to local-env.json', async ({ stack, dataDir }
   assert.is(env.clientId, stack.clientId);
   assert.is(env.region, stack.region);
   assert.is(env.tableName, stack.tableName);
+});
+
+test('tokens come from the pool’s own key, published at its JWKS URL instead of cognito-local’s bundled key', async ({
+  stack,
+  idToken,
+}) => {
+  const jwks = (await (await fetch(`${stack.cognitoEndpoint}/${stack.userPoolId}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+  const bundled = JSON.parse(
+    await readFile(createRequire(import.meta.url).resolve('cognito-local/lib/keys/cognitoLocal.public.json'), 'utf8'),
+  );
+  const header = JSON.parse(Buffer.from(idToken.split('.')[0] as string, 'base64url').toString()) as { kid: string; alg: string };
+  assert.is(jwks.keys.length, 1);
+  assert.is(jwks.keys[0]?.kid, header.kid);
+  assert.is.not(jwks.keys[0]?.n, bundled.jwk.n);
+  const claims = decodeJwt(idToken);
+  assert.is(claims.iss, `${stack.cognitoEndpoint}/${stack.userPoolId}`);
+  assert.is(claims.aud, stack.clientId);
+  assert.is(claims.token_use, 'id');
+  assert.is((claims.exp as number) - (claims.iat as number), 3600);
+});
+
+test('a token signed with the key cognito-local ships in its package is refused', async ({ stack, idToken }) => {
+  const { pem } = JSON.parse(
+    await readFile(createRequire(import.meta.url).resolve('cognito-local/lib/keys/cognitoLocal.private.json'), 'utf8'),
+  );
+  const forged = await new SignJWT(decodeJwt(idToken))
+    .setProtectedHeader({ alg: 'RS256', kid: 'CognitoLocal' })
+    .sign(createPrivateKey(pem));
+  assert.is((await call(stack, '/tasks', { token: forged })).status, 401);
 });
 
 test('a signed-up user creates a task and lists it with their ID token', async ({ stack, idToken }) => {
