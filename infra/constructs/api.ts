@@ -47,13 +47,13 @@ export interface ApiOptions {
 export const AUTHORIZER_IDENTITY_SOURCE = 'method.request.header.Authorization';
 
 /** Gateway-generated errors, in the API's own error envelope. */
-export const GATEWAY_RESPONSES = [
-  { type: 'DEFAULT_4XX', code: 'bad_request' },
-  { type: 'DEFAULT_5XX', code: 'internal' },
-  { type: 'UNAUTHORIZED', code: 'unauthorized' },
-  { type: 'ACCESS_DENIED', code: 'forbidden' },
-  { type: 'THROTTLED', code: 'throttled' },
-] as const;
+export const GATEWAY_RESPONSES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'ACCESS_DENIED', 'THROTTLED'] as const;
+
+/**
+ * Errors the gateway answers itself (no token, throttled, …) keep API Gateway's own body,
+ * `{"message": "..."}`, which local mode's emulator answers too; the functions' errors use the envelope.
+ */
+export const GATEWAY_RESPONSE_TEMPLATE = '{"message":$context.error.messageString}';
 
 /** One JSON object per request in the access log. */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -108,8 +108,9 @@ const quote = (value: string) => `'${value}'`;
 
 /**
  * CORS for configured origins. `*` or a single origin is a static header. Several origins: the preflight
- * echoes the request's Origin only when it is listed (a mapping template); gateway responses cannot run
- * templates on headers, so they echo the request's Origin — they carry no data, only the error envelope.
+ * echoes the request's Origin only when it is listed (a mapping template). Gateway responses cannot run
+ * templates on headers, and echoing any Origin would allow every site, so with several origins they carry
+ * no Access-Control-Allow-Origin: a browser then sees a failed request instead of the gateway's message.
  */
 export function corsPlan(allowedOrigins: string[]) {
   const single = allowedOrigins.includes('*') ? '*' : allowedOrigins.length === 1 ? allowedOrigins[0] : undefined;
@@ -127,7 +128,7 @@ export function corsPlan(allowedOrigins: string[]) {
     single,
     vary: single !== '*',
     preflightTemplate,
-    gatewayOrigin: single === undefined ? 'method.request.header.Origin' : quote(single),
+    gatewayOrigin: single === undefined ? undefined : quote(single),
   };
 }
 
@@ -219,17 +220,15 @@ export class Api extends Construct {
       definition.push({ route: route.operationId, method: route.method, path: route.path, parameters, functionName: route.handler });
     }
 
-    for (const { type, code } of GATEWAY_RESPONSES) {
+    for (const type of GATEWAY_RESPONSES) {
       const responseParameters: Record<string, string> = {
-        'gatewayresponse.header.Access-Control-Allow-Origin': cors.gatewayOrigin,
+        ...(cors.gatewayOrigin ? { 'gatewayresponse.header.Access-Control-Allow-Origin': cors.gatewayOrigin } : {}),
         'gatewayresponse.header.Access-Control-Allow-Headers': quote(CORS_ALLOWED_HEADERS.join(',')),
         'gatewayresponse.header.Access-Control-Allow-Methods': quote(CORS_ALLOWED_METHODS.join(',')),
         'gatewayresponse.header.Cache-Control': quote('no-store'),
       };
       if (cors.vary) responseParameters['gatewayresponse.header.Vary'] = quote('Origin');
-      const responseTemplates = {
-        'application/json': `{"error":{"code":"${code}","message":$context.error.messageString},"request_id":"$context.requestId"}`,
-      };
+      const responseTemplates = { 'application/json': GATEWAY_RESPONSE_TEMPLATE };
       deployed.push(
         new ApiGatewayGatewayResponse(this, `gateway-response-${type.toLowerCase()}`, {
           restApiId: api.id,

@@ -209,13 +209,21 @@ test('with several origins the preflight echoes only a listed Origin', () => {
   }
 });
 
-test('gateway errors (4XX, 5XX) carry CORS headers and the API’s error envelope', () => {
+test('gateway errors (4XX, 5XX) carry CORS headers and API Gateway’s own {"message"} body, as local mode answers', () => {
   const responses = resourcesOf(dev.tf, 'aws_api_gateway_gateway_response').map(([, response]) => response);
   const types = responses.map((response) => response.response_type);
   assert.ok(types.includes('DEFAULT_4XX') && types.includes('DEFAULT_5XX'));
   for (const response of responses) {
     assert.is(response.response_parameters['gatewayresponse.header.Access-Control-Allow-Origin'], "'http://localhost:3000'");
-    assert.match(response.response_templates['application/json'], /^\{"error":\{"code":"[a-z_]+","message":\$context\.error\.messageString\}/);
+    assert.is(response.response_templates['application/json'], '{"message":$context.error.messageString}');
+  }
+});
+
+test('with several origins, gateway errors allow no origin rather than echoing any', () => {
+  const several = synthStack({ ALLOWED_ORIGINS: 'https://a.example.com,https://b.example.com' });
+  for (const [, response] of resourcesOf(several.tf, 'aws_api_gateway_gateway_response')) {
+    assert.not.ok('gatewayresponse.header.Access-Control-Allow-Origin' in response.response_parameters);
+    assert.is(response.response_parameters['gatewayresponse.header.Vary'], "'Origin'");
   }
 });
 
