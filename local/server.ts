@@ -144,15 +144,20 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         key,
         quiet,
         onMessage: say,
-      }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE')
-          throw new Error(`Port ${requestedPort + 1} (Cognito, the API port + 1) is in use: pick another --port`);
-        throw error;
-      }),
+      }).then(
+        (started) => {
+          cleanups.push(() => started.stop());
+          return started;
+        },
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EADDRINUSE')
+            throw new Error(`Port ${requestedPort + 1} (Cognito, the API port + 1) is in use: pick another --port`);
+          throw error;
+        },
+      ),
       ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME),
       runtime.warm(),
     ]);
-    cleanups.push(() => cognito.stop());
     const pool = await ensureUserPool(cognito, table.adminGroup ? [table.adminGroup] : []);
 
     const gateway = createGateway({
@@ -163,7 +168,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs: INTEGRATION_TIMEOUT_MS }),
       ...(quiet
         ? {}
-        : { accessLog: (line: string) => console.log(line), errorLog: (message, fields) => warn(`${message}: ${JSON.stringify(fields)}`) }),
+        : {
+            accessLog: (line: string) => console.log(line),
+            errorLog: (message, { detail, ...fields }) => warn(`${message}: ${JSON.stringify(fields)}${detail ? `\n${detail}` : ''}`),
+          }),
     });
     const handle = (req: Parameters<typeof gateway>[0], res: Parameters<typeof gateway>[1]) => void gateway(req, res);
     const server = createServer(handle);

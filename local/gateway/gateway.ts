@@ -38,6 +38,8 @@ interface GatewayAnswer {
   resource?: string;
   integrationLatency?: number;
   error?: string;
+  /** For the error log only: e.g. the function's stack trace. */
+  errorDetail?: string;
 }
 
 export function createGateway(options: GatewayOptions) {
@@ -163,10 +165,12 @@ export function createGateway(options: GatewayOptions) {
     } catch (error) {
       const integrationLatency = Math.round(performance.now() - started);
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const stack = (error as { detail?: { stack?: unknown } }).detail?.stack;
       return {
         ...fail(502, 'Internal server error', 'InternalServerErrorException', reason),
         resource: resource.resource,
         integrationLatency,
+        ...(typeof stack === 'string' ? { errorDetail: stack } : {}),
       };
     } finally {
       clearTimeout(timer);
@@ -197,7 +201,13 @@ export function createGateway(options: GatewayOptions) {
       if (!res.headersSent) writeResponse(res, response);
       else res.destroy();
     }
-    if (result.error && options.errorLog) options.errorLog('integration error', { requestId, error: result.error });
+    if (result.error && options.errorLog) {
+      options.errorLog('integration error', {
+        requestId,
+        error: result.error,
+        ...(result.errorDetail ? { detail: result.errorDetail } : {}),
+      });
+    }
     options.accessLog?.(
       JSON.stringify({
         requestId,
