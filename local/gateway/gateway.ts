@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { corsHeaders, preflightHeaders } from '../../functions/http/cors.ts';
 import type { Authorizer } from './authorizer.ts';
+import { gatewayPreflightHeaders, gatewayResponseHeaders } from './cors.ts';
 import { buildProxyEvent, type HttpResponse, type IncomingRequest, toHttpResponse } from './event.ts';
 import { createRouter, type RouteInfo, type Router } from './routing.ts';
 
@@ -56,18 +56,12 @@ export function createGateway(options: GatewayOptions) {
   const timeoutMs = options.timeoutMs ?? INTEGRATION_TIMEOUT_MS;
   const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
 
-  const gatewayResponse = (
-    status: number,
-    message: string,
-    errorType: string,
-    origin: string | undefined,
-    requestId: string,
-  ): HttpResponse => {
+  const gatewayResponse = (status: number, message: string, errorType: string, requestId: string): HttpResponse => {
     const headers: Array<[string, string]> = [
       ['Content-Type', 'application/json'],
       ['x-amzn-RequestId', requestId],
       ['x-amzn-ErrorType', errorType],
-      ...Object.entries(corsHeaders(origin, options.allowedOrigins)),
+      ...Object.entries(gatewayResponseHeaders(options.allowedOrigins)),
     ];
     return { status, headers, body: Buffer.from(JSON.stringify({ message })) };
   };
@@ -78,7 +72,7 @@ export function createGateway(options: GatewayOptions) {
     const method = (req.method ?? 'GET').toUpperCase();
     const origin = header(req, 'origin');
     const fail = (status: number, message: string, errorType: string, error?: string): GatewayAnswer => ({
-      response: gatewayResponse(status, message, errorType, origin, requestId),
+      response: gatewayResponse(status, message, errorType, requestId),
       ...(error ? { error } : {}),
     });
 
@@ -98,7 +92,7 @@ export function createGateway(options: GatewayOptions) {
       const headers: Array<[string, string]> = [
         ['Content-Type', 'application/json'],
         ['x-amzn-RequestId', requestId],
-        ...Object.entries(preflightHeaders(origin, options.allowedOrigins)),
+        ...Object.entries(gatewayPreflightHeaders(origin, options.allowedOrigins)),
       ];
       return { response: { status: 200, headers, body: Buffer.alloc(0) }, resource: resource.resource };
     }
@@ -187,7 +181,7 @@ export function createGateway(options: GatewayOptions) {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       result = {
-        response: gatewayResponse(500, 'Internal server error', 'InternalServerErrorException', header(req, 'origin'), requestId),
+        response: gatewayResponse(500, 'Internal server error', 'InternalServerErrorException', requestId),
         error: reason,
       };
     }
@@ -196,7 +190,7 @@ export function createGateway(options: GatewayOptions) {
       writeResponse(res, response);
     } catch (error) {
       // A header value Node refuses (e.g. a control character) is a malformed result to API Gateway too.
-      response = gatewayResponse(502, 'Internal server error', 'InternalServerErrorException', header(req, 'origin'), requestId);
+      response = gatewayResponse(502, 'Internal server error', 'InternalServerErrorException', requestId);
       result.error = `invalid response header: ${error instanceof Error ? error.message : String(error)}`;
       if (!res.headersSent) writeResponse(res, response);
       else res.destroy();
