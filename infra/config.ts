@@ -22,7 +22,9 @@ export function esbuildTargetOf(runtime: LambdaRuntime): string {
 }
 
 /** CloudWatch Logs accepts only these retention periods (days). */
-export const LOG_RETENTION_VALUES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const LOG_RETENTION_VALUES = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 /** API Gateway's integration timeout is 29 s: a function must give up before the gateway does. */
 export const MAX_LAMBDA_TIMEOUT_SECONDS = 28;
@@ -131,7 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
   if (!/^[a-z][a-z0-9-]{1,19}$/.test(app)) throw new ConfigError(`APP_NAME must be 2-20 characters of a-z, 0-9 and -, got "${app}"`);
 
   const stageRaw = env.STAGE || 'dev';
-  if (!(STAGES as readonly string[]).includes(stageRaw)) throw new ConfigError(`STAGE must be one of ${STAGES.join(', ')}, got "${stageRaw}"`);
+  if (!(STAGES as readonly string[]).includes(stageRaw))
+    throw new ConfigError(`STAGE must be one of ${STAGES.join(', ')}, got "${stageRaw}"`);
   const stage = stageRaw as Stage;
   const defaults = STAGE_DEFAULTS[stage];
   const prefix = `${app}-${stage}`;

@@ -44,7 +44,12 @@ export class TaskApiStack extends TerraformStack {
     });
 
     if (config.state) {
-      const backend = new S3Backend(this, { bucket: config.state.bucket, key: config.state.key, region: config.state.region, encrypt: true });
+      const backend = new S3Backend(this, {
+        bucket: config.state.bucket,
+        key: config.state.key,
+        region: config.state.region,
+        encrypt: true,
+      });
       // Terraform >= 1.10 locks with a lock file next to the state (no DynamoDB lock table); cdktf 0.21 predates the option.
       backend.addOverride('use_lockfile', true);
     } else {
@@ -79,7 +84,10 @@ export class TaskApiStack extends TerraformStack {
     new TerraformOutput(this, 'api_url', { value: api.url, description: 'Base URL of the API stage' });
     new TerraformOutput(this, 'user_pool_id', { value: auth.userPoolId });
     new TerraformOutput(this, 'user_pool_client_id', { value: auth.clientId });
-    new TerraformOutput(this, 'auth_domain', { value: auth.domain, description: 'Hosted UI: https://<domain>.auth.<region>.amazoncognito.com' });
+    new TerraformOutput(this, 'auth_domain', {
+      value: auth.domain,
+      description: 'Hosted UI: https://<domain>.auth.<region>.amazoncognito.com',
+    });
     new TerraformOutput(this, 'table_name', { value: storage.tableName });
     new TerraformOutput(this, 'region', { value: config.region });
   }

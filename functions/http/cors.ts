@@ -1,6 +1,6 @@
 /**
- * CORS for the configured origins. The same rules serve the Lambda responses, the API Gateway preflight
- * and gateway responses (infra) and the local emulator.
+ * CORS for the configured origins: the one set of rules behind the functions' responses, the API
+ * Gateway preflights and gateway responses the infrastructure declares, and local mode's emulator.
  */
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match'];
 export const CORS_EXPOSED_HEADERS = ['ETag', 'Location'];
@@ -14,6 +14,16 @@ export function allowedOrigin(origin: string | undefined, allowedOrigins: readon
   return undefined;
 }
 
+/**
+ * The origin a static header can name: `*`, or the only allowed origin. With several, the answer depends
+ * on the request, which API Gateway's static header mappings cannot express.
+ */
+export function singleAllowedOrigin(allowedOrigins: readonly string[]): string | undefined {
+  if (allowedOrigins.includes('*')) return '*';
+  return allowedOrigins.length === 1 ? allowedOrigins[0] : undefined;
+}
+
+/** The CORS headers of a function's response. */
 export function corsHeaders(origin: string | undefined, allowedOrigins: readonly string[]): Record<string, string> {
   const allowOrigin = allowedOrigin(origin, allowedOrigins);
   const headers: Record<string, string> = {};
@@ -25,13 +35,34 @@ export function corsHeaders(origin: string | undefined, allowedOrigins: readonly
   return headers;
 }
 
-export function preflightHeaders(origin: string | undefined, allowedOrigins: readonly string[]): Record<string, string> {
-  const headers = corsHeaders(origin, allowedOrigins);
-  if (!headers['Access-Control-Allow-Origin']) return headers;
+/**
+ * The answer to OPTIONS on a resource, which API Gateway gives itself (MOCK integration, no
+ * authorization). With several allowed origins it names the request's Origin only when it is listed.
+ */
+export function gatewayPreflightHeaders(origin: string | undefined, allowedOrigins: readonly string[]): Record<string, string> {
+  const single = singleAllowedOrigin(allowedOrigins);
+  const allowOrigin = single ?? allowedOrigin(origin, allowedOrigins);
   return {
-    ...headers,
-    'Access-Control-Allow-Methods': CORS_ALLOWED_METHODS.join(', '),
-    'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS.join(', '),
+    'Access-Control-Allow-Methods': CORS_ALLOWED_METHODS.join(','),
+    'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS.join(','),
+    'Access-Control-Expose-Headers': CORS_EXPOSED_HEADERS.join(','),
     'Access-Control-Max-Age': String(CORS_MAX_AGE_SECONDS),
+    ...(allowOrigin !== undefined ? { 'Access-Control-Allow-Origin': allowOrigin } : {}),
+    ...(single !== '*' ? { Vary: 'Origin' } : {}),
+  };
+}
+
+/**
+ * The headers of the gateway's own error responses (401, throttling, 5xx). They cannot choose an origin
+ * per request, so with several allowed origins they allow none rather than echoing any.
+ */
+export function gatewayResponseHeaders(allowedOrigins: readonly string[]): Record<string, string> {
+  const single = singleAllowedOrigin(allowedOrigins);
+  return {
+    ...(single !== undefined ? { 'Access-Control-Allow-Origin': single } : {}),
+    'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS.join(','),
+    'Access-Control-Allow-Methods': CORS_ALLOWED_METHODS.join(','),
+    'Cache-Control': 'no-store',
+    ...(single !== '*' ? { Vary: 'Origin' } : {}),
   };
 }

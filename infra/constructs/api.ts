@@ -26,7 +26,13 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/inde
 import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
-import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from '../../functions/http/cors.ts';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  gatewayPreflightHeaders,
+  gatewayResponseHeaders,
+  singleAllowedOrigin,
+} from '../../functions/http/cors.ts';
 import type { RouteDefinition } from '../../functions/routes.ts';
 import type { RouteFunction } from './functions.ts';
 import { assumeRolePolicy, policyDocument } from './iam.ts';
@@ -113,7 +119,7 @@ const quote = (value: string) => `'${value}'`;
  * no Access-Control-Allow-Origin: a browser then sees a failed request instead of the gateway's message.
  */
 export function corsPlan(allowedOrigins: string[]) {
-  const single = allowedOrigins.includes('*') ? '*' : allowedOrigins.length === 1 ? allowedOrigins[0] : undefined;
+  const single = singleAllowedOrigin(allowedOrigins);
   const preflightTemplate =
     single === undefined
       ? [
@@ -125,12 +131,15 @@ export function corsPlan(allowedOrigins: string[]) {
         ].join('\n')
       : '';
   return {
-    single,
-    vary: single !== '*',
+    /** Static preflight headers; with several origins the template adds Access-Control-Allow-Origin. */
+    preflightHeaders: quoteAll(gatewayPreflightHeaders(undefined, allowedOrigins)),
     preflightTemplate,
-    gatewayOrigin: single === undefined ? undefined : quote(single),
+    gatewayResponseHeaders: quoteAll(gatewayResponseHeaders(allowedOrigins)),
   };
 }
+
+const quoteAll = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, quote(value)]));
 
 export class Api extends Construct {
   readonly restApiId: string;
@@ -221,13 +230,9 @@ export class Api extends Construct {
     }
 
     for (const type of GATEWAY_RESPONSES) {
-      const responseParameters: Record<string, string> = {
-        ...(cors.gatewayOrigin ? { 'gatewayresponse.header.Access-Control-Allow-Origin': cors.gatewayOrigin } : {}),
-        'gatewayresponse.header.Access-Control-Allow-Headers': quote(CORS_ALLOWED_HEADERS.join(',')),
-        'gatewayresponse.header.Access-Control-Allow-Methods': quote(CORS_ALLOWED_METHODS.join(',')),
-        'gatewayresponse.header.Cache-Control': quote('no-store'),
-      };
-      if (cors.vary) responseParameters['gatewayresponse.header.Vary'] = quote('Origin');
+      const responseParameters = Object.fromEntries(
+        Object.entries(cors.gatewayResponseHeaders).map(([name, value]) => [`gatewayresponse.header.${name}`, value]),
+      );
       const responseTemplates = { 'application/json': GATEWAY_RESPONSE_TEMPLATE };
       deployed.push(
         new ApiGatewayGatewayResponse(this, `gateway-response-${type.toLowerCase()}`, {
@@ -290,14 +295,7 @@ export class Api extends Construct {
   /** OPTIONS on one resource: answered by API Gateway itself (MOCK), without authorization. */
   private preflight(restApiId: string, resourceId: string, path: string, cors: ReturnType<typeof corsPlan>): ITerraformDependable[] {
     const id = `preflight${slug(path)}`;
-    const headers: Record<string, string> = {
-      'Access-Control-Allow-Methods': quote(CORS_ALLOWED_METHODS.join(',')),
-      'Access-Control-Allow-Headers': quote(CORS_ALLOWED_HEADERS.join(',')),
-      'Access-Control-Expose-Headers': quote(CORS_EXPOSED_HEADERS.join(',')),
-      'Access-Control-Max-Age': quote(String(CORS_MAX_AGE_SECONDS)),
-    };
-    if (cors.single !== undefined) headers['Access-Control-Allow-Origin'] = quote(cors.single);
-    if (cors.vary) headers.Vary = quote('Origin');
+    const headers = cors.preflightHeaders;
     const declared = Object.fromEntries(
       [...Object.keys(headers), 'Access-Control-Allow-Origin'].map((name) => [`method.response.header.${name}`, true]),
     );

@@ -75,7 +75,9 @@ export class Functions extends Construct {
     for (const route of options.routes) {
       const zip = join(options.distDir, `${route.handler}.zip`);
       if (!existsSync(zip)) {
-        throw new Error(`${relative(process.cwd(), zip) || zip} is missing: run \`make build\` (npm run build) before synthesizing the stack`);
+        throw new Error(
+          `${relative(process.cwd(), zip) || zip} is missing: run \`make build\` (npm run build) before synthesizing the stack`,
+        );
       }
       const name = `${options.prefix}-${route.handler}`;
 
@@ -92,13 +94,19 @@ export class Functions extends Construct {
 
       const statements: PolicyStatement[] = [
         ...routeStatements(route, options.storage.tableArn, (index) => `${options.storage.tableArn}/index/${index}`),
-        ...(route.paginated ? [{ Sid: 'PageTokenKey', Effect: 'Allow' as const, Action: ['kms:GenerateMac'], Resource: pageTokenKey.arn }] : []),
+        ...(route.paginated
+          ? [{ Sid: 'PageTokenKey', Effect: 'Allow' as const, Action: ['kms:GenerateMac'], Resource: pageTokenKey.arn }]
+          : []),
         // Its own log group's streams only (the group itself is created here, so no logs:CreateLogGroup).
         { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:log-stream:*` },
         // Deliberate exception: X-Ray has no resource-level permissions, Resource must be "*".
         { Sid: 'XRay', Effect: 'Allow', Action: XRAY_ACTIONS, Resource: '*' },
       ];
-      const policy = new IamRolePolicy(this, `${route.handler}-policy`, { name: `${name}-fn`, role: role.id, policy: policyDocument(statements) });
+      const policy = new IamRolePolicy(this, `${route.handler}-policy`, {
+        name: `${name}-fn`,
+        role: role.id,
+        policy: policyDocument(statements),
+      });
 
       const asset = new TerraformAsset(this, `${route.handler}-zip`, { path: zip, type: AssetType.FILE });
       const environment: Record<string, string> = {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorizer } from './authorizer.ts';
-import { gatewayPreflightHeaders, gatewayResponseHeaders } from './cors.ts';
+import { gatewayPreflightHeaders, gatewayResponseHeaders } from '../../functions/http/cors.ts';
 import { buildProxyEvent, type HttpResponse, type IncomingRequest, toHttpResponse } from './event.ts';
 import { createRouter, type RouteInfo, type Router } from './routing.ts';
 

@@ -13,7 +13,7 @@ import { handler as deleteTask } from '../../functions/handlers/delete-task.ts';
 import { handler as getTask } from '../../functions/handlers/get-task.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
-import { corsHeaders, preflightHeaders } from '../../functions/http/cors.ts';
+import { corsHeaders, gatewayPreflightHeaders } from '../../functions/http/cors.ts';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
 import { headersOf, MAX_BODY_BYTES, parseGroups } from '../../functions/http/request.ts';
 import { ddb, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
@@ -147,14 +147,18 @@ cors('no configured origins: no CORS headers at all', () => {
   assert.equal(corsHeaders('https://a.example', []), {});
 });
 
-cors('a preflight from a listed origin names the methods and the request headers', () => {
-  const result = preflightHeaders('https://a.example', ['https://a.example']);
+cors('a preflight names the methods and the request headers, and allows only a listed origin', () => {
+  const result = gatewayPreflightHeaders('https://a.example', ['https://a.example', 'https://b.example']);
 
   assert.ok(result['Access-Control-Allow-Methods']?.includes('PATCH'));
   assert.ok(result['Access-Control-Allow-Headers']?.includes('If-Match'));
   assert.ok(result['Access-Control-Allow-Headers']?.includes('Idempotency-Key'));
   assert.is(result['Access-Control-Max-Age'], '600');
-  assert.equal(preflightHeaders('https://c.example', ['https://a.example']), { Vary: 'Origin' });
+  assert.is(result['Access-Control-Allow-Origin'], 'https://a.example');
+  assert.is(
+    gatewayPreflightHeaders('https://c.example', ['https://a.example', 'https://b.example'])['Access-Control-Allow-Origin'],
+    undefined,
+  );
 });
 
 cors.run();

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gatewayPreflightHeaders, gatewayResponseHeaders } from '../../local/gateway/cors.ts';
+import { gatewayPreflightHeaders, gatewayResponseHeaders } from '../../functions/http/cors.ts';
 
 const test = suite('local gateway CORS (as the infrastructure configures API Gateway)');
 const SEVERAL = ['https://app.example.com', 'http://localhost:5173'];
