@@ -13,6 +13,7 @@
  *   build/               handler bundles (removed on stop)
  *   local-env.json       {apiUrl, cognitoEndpoint, region, userPoolId, clientId, tableName, ...} for the CLI and tests
  */
+
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -24,6 +25,7 @@ import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
 import { startCognito } from './identity/cognito.ts';
 import { loadOrCreateSigningKey } from './identity/signing-key.ts';
 import { ensureUserPool } from './identity/user-pool.ts';
+import { DEFAULT_DATA_DIR, LOCAL_ENV_FILE, type LocalEnv } from './local-env.ts';
 import { close, listen } from './net.ts';
 import { createFunctionRuntime } from './runtime/function-runtime.ts';
 import { lockDataDir } from './storage/data-dir-lock.ts';
@@ -50,23 +52,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** What local-env.json holds: how the CLI and tests reach the running stack. */
-export interface LocalEnv {
-  apiUrl: string;
-  cognitoEndpoint: string;
-  region: string;
-  userPoolId: string;
-  clientId: string;
-  tableName: string;
-  dynamoDbEndpoint: string;
-  memory: boolean;
-  pid: number;
-}
-
+export { DEFAULT_DATA_DIR, LOCAL_ENV_FILE, type LocalEnv };
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_PORT = 3000;
-export const DEFAULT_DATA_DIR = '.local';
-export const LOCAL_ENV_FILE = 'local-env.json';
 export const LOCAL_REGION = 'local';
 export const LOCAL_TABLE_NAME = 'tasks-local';
 export const DEFAULT_ALLOWED_ORIGINS = 'http://localhost:5173,http://localhost:3000';

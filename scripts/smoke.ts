@@ -6,13 +6,14 @@
  * AdminConfirmSignUp (your AWS credentials) and deleting it afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AdminDeleteUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { cognitoClient } from '../local/cli/cognito.ts';
 import { main } from '../local/cli/main.ts';
-import { type LocalEnv, LOCAL_ENV_FILE, resolveTarget } from '../local/cli/target.ts';
+import { resolveTarget } from '../local/cli/target.ts';
+import { DEFAULT_DATA_DIR, LOCAL_ENV_FILE, type LocalEnv } from '../local/local-env.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const targetName = process.env.TARGET || 'local';
@@ -38,25 +39,17 @@ async function runningLocal(dataDir: string): Promise<boolean> {
 
 async function targetArgs(): Promise<string[]> {
   if (targetName !== 'local') return ['--stage', targetName, ...(process.env.OUTPUTS ? ['--outputs', process.env.OUTPUTS] : [])];
-  const dataDir = resolve(process.env.TASK_API_DATA_DIR ?? '.local');
+  const dataDir = resolve(process.env.TASK_API_DATA_DIR ?? DEFAULT_DATA_DIR);
   if (await runningLocal(dataDir)) {
     console.error(`smoke: using the local stack in ${dataDir}`);
     return ['--data-dir', dataDir];
   }
   const { startLocal } = await import('../local/server.ts');
+  // The stack writes its local-env.json into its data dir, where the CLI looks for it.
   const stack = await startLocal({ port: 0, dataDir: join(scratch, 'data'), quiet: true });
   stopLocal = () => stack.stop();
-  const localEnv: LocalEnv = {
-    apiUrl: stack.url,
-    cognitoEndpoint: stack.cognitoEndpoint,
-    region: stack.region,
-    userPoolId: stack.userPoolId,
-    clientId: stack.clientId,
-    tableName: stack.tableName,
-  };
-  await writeFile(join(scratch, LOCAL_ENV_FILE), JSON.stringify(localEnv));
   console.error(`smoke: no local stack answering; started a throw-away one at ${stack.url}`);
-  return ['--data-dir', scratch];
+  return ['--data-dir', stack.dataDir];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked field by field

@@ -2,11 +2,13 @@
  * Where the CLI talks to: local mode (the stack `npm start` runs, described by <data dir>/local-env.json)
  * or a deployed stage (its Terraform outputs). Both end as the same `Target`.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_DATA_DIR, LOCAL_ENV_FILE, type LocalEnv } from '../local-env.ts';
 import { CliError, UsageError } from './errors.ts';
 
 export interface Target {
@@ -35,18 +37,6 @@ export interface Environment {
   cwd: string;
 }
 
-/** What `npm start` writes to <data dir>/local-env.json. */
-export interface LocalEnv {
-  apiUrl: string;
-  cognitoEndpoint: string;
-  region: string;
-  userPoolId: string;
-  clientId: string;
-  tableName?: string;
-}
-
-export const LOCAL_ENV_FILE = 'local-env.json';
-
 export async function resolveTarget(options: TargetOptions, environment: Environment): Promise<Target> {
   const endpoint = options.endpoint && options.endpoint !== 'local' ? options.endpoint : undefined;
   if (endpoint && !/^https?:\/\//.test(endpoint)) throw new UsageError('--endpoint must be "local" or an http(s) URL');
@@ -59,7 +49,7 @@ export async function resolveTarget(options: TargetOptions, environment: Environ
 
 async function localTarget(options: TargetOptions, { env, cwd }: Environment): Promise<Target> {
   if (options.outputs) throw new UsageError('--outputs goes with --stage');
-  const dataDir = resolve(cwd, options.dataDir ?? env.TASK_API_DATA_DIR ?? '.local');
+  const dataDir = resolve(cwd, options.dataDir ?? env.TASK_API_DATA_DIR ?? DEFAULT_DATA_DIR);
   const file = join(dataDir, LOCAL_ENV_FILE);
   let local: LocalEnv;
   try {
