@@ -6,6 +6,7 @@
  *
  * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze]   (BENCH_RUNS=15 too)
  */
+
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { measureStartup, STARTUP_BUDGET_MS } from './bench-startup.ts';
 import { buildAll } from './build.ts';
 import { baselineBuildOptions, filesOf, handlerNames, kb, packageShares } from './bundle.ts';
 
@@ -153,6 +155,14 @@ async function main(): Promise<void> {
         (failing.size === 0 ? 'All handlers PASS.' : `FAIL: ${[...failing].join(', ')}.`),
     );
     if (failing.size > 0) process.exitCode = 1;
+
+    const startup = await measureStartup(Math.min(runs, 5));
+    console.log(
+      `\nLocal mode start-up (spawn to first answered request, in-memory stack), median of ${startup.samples.length}: ` +
+        `${startup.medianWallMs.toFixed(0)} ms (server-reported: ${startup.samples.map((sample) => sample.reportedMs.toFixed(0)).join(', ')} ms). ` +
+        `Budget ${STARTUP_BUDGET_MS} ms: ${startup.ok ? 'PASS' : 'FAIL'}.`,
+    );
+    if (!startup.ok) process.exitCode = 1;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
