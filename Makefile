@@ -18,10 +18,10 @@ build: ## Bundle every route's handler into a deterministic dist/<handler>.zip
 test: ## Type check, lint and run every suite (unit, infra, integration, end-to-end)
 	npm test
 
-bench: ## Bundle sizes and cold load times against esbuild's defaults, with the budget
+bench: ## Bundle sizes, cold load times vs esbuild defaults, local start-up time, against the budgets
 	npm run bench
 
-openapi: ## Write the OpenAPI document derived from the route table to dist/openapi.json
+openapi: ## Regenerate docs/openapi.json from the route table (a test fails when it is stale)
 	npm run openapi
 
 start: ## Local mode: the whole API on http://localhost:3000
