@@ -4,6 +4,21 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 export const USER_A = '11111111-aaaa-4aaa-8aaa-111111111111';
 export const USER_B = '22222222-bbbb-4bbb-8bbb-222222222222';
 
+/** Body fields a client may never send: the server owns them, or they are storage internals. */
+export const SERVER_OWNED_FIELDS = [
+  'task_id',
+  'version',
+  'created_at',
+  'updated_at',
+  'user_id',
+  'owner_id',
+  'PK',
+  'SK',
+  'GSI1PK',
+  'entity',
+  'expires_at',
+];
+
 export interface EventOptions {
   method?: string;
   path?: string;

@@ -33,6 +33,17 @@ build.after(async ({ work }) => {
   await rm(work, { recursive: true, force: true });
 });
 
+/** What a bundle needs in its environment to load and answer, and nothing from this process. */
+function handlerEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    TABLE_NAME: 'tasks-build-test',
+    ALLOWED_ORIGINS: 'https://app.example.com',
+    PAGE_TOKEN_KEY: randomBytes(32).toString('base64'),
+    AWS_REGION: 'eu-west-1',
+  };
+}
+
 build('every handler of the route table gets dist/<handler>.zip, and nothing else does', ({ first, work }) => {
   const expected = [...new Set(routes.map((route) => route.handler))].sort();
 
@@ -69,13 +80,7 @@ build('each zip holds only index.mjs, the bundle; its source map stays beside it
 });
 
 build('each zipped bundle loads in a fresh Node process and exports a handler function', async ({ first, work }) => {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    TABLE_NAME: 'tasks-build-test',
-    ALLOWED_ORIGINS: 'https://app.example.com',
-    PAGE_TOKEN_KEY: randomBytes(32).toString('base64'),
-    AWS_REGION: 'eu-west-1',
-  };
+  const env = handlerEnv();
   for (const result of first) {
     // Unzipped into a directory of its own, as Lambda does: nothing next to it to lean on.
     const extracted = await mkdtemp(path.join(work, `unzipped-${result.handler}-`));
@@ -163,11 +168,7 @@ async function invokeZippedGetTask(results: BuildResult[], work: string, credent
       const response = await handler(${JSON.stringify(event)}, { awsRequestId: 'build-test' });
       console.log(JSON.stringify({ status: response.statusCode }));`;
     const env = {
-      PATH: process.env.PATH ?? '',
-      TABLE_NAME: 'tasks-build-test',
-      ALLOWED_ORIGINS: 'https://app.example.com',
-      PAGE_TOKEN_KEY: randomBytes(32).toString('base64'),
-      AWS_REGION: 'eu-west-1',
+      ...handlerEnv(),
       DYNAMODB_ENDPOINT: base,
       ...Object.fromEntries(Object.entries(credentials).map(([name, value]) => [name, value.replace('{base}', base)])),
     };

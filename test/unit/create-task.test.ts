@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { handler } from '../../functions/handlers/create-task.ts';
 import { ULID_PATTERN } from '../../functions/tasks/schemas.ts';
 import { conditionFailed, ddb, internalKeysIn, resetMocks, TABLE_NAME } from '../support/ddb.ts';
-import { USER_A, USER_B } from '../support/events.ts';
+import { SERVER_OWNED_FIELDS, USER_A, USER_B } from '../support/events.ts';
 import { invoke } from '../support/invoke.ts';
 
 const post = (body: unknown, headers: Record<string, string> = {}, sub: string = USER_A) =>
@@ -120,19 +120,7 @@ for (const [name, body, fields] of cases) {
   });
 }
 
-for (const field of [
-  'task_id',
-  'version',
-  'created_at',
-  'updated_at',
-  'user_id',
-  'owner_id',
-  'PK',
-  'SK',
-  'GSI1PK',
-  'entity',
-  'expires_at',
-]) {
+for (const field of SERVER_OWNED_FIELDS) {
   invalid(`a server-owned or unknown field "${field}" → 400 naming it`, async () => {
     const response = await post({ title: 'ok', [field]: 'x' });
 

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { routes } from '../../functions/routes.ts';
 import { buildProxyEvent, clfTime, type IncomingRequest, toHttpResponse } from '../../local/gateway/event.ts';
 import { createRouter } from '../../local/gateway/routing.ts';
-import { routes } from '../../functions/routes.ts';
 
 const request = (overrides: Partial<IncomingRequest> = {}): IncomingRequest => ({
   method: 'GET',

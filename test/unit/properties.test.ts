@@ -17,7 +17,7 @@ import { handler as updateTask } from '../../functions/handlers/update-task.ts';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
 import { type RouteName, route, routes } from '../../functions/routes.ts';
 import { conditionFailed, ddb, INTERNAL_ATTRIBUTES, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
-import { makeEvent, USER_A } from '../support/events.ts';
+import { makeEvent, SERVER_OWNED_FIELDS, USER_A } from '../support/events.ts';
 import { type Response, toResponse } from '../support/invoke.ts';
 
 const HANDLERS: Record<RouteName, LambdaHandler> = { createTask, listTasks, getTask, updateTask, deleteTask, adminListTasks };
@@ -36,22 +36,7 @@ const CODES: Record<number, string[]> = {
 };
 
 // --- arbitraries -------------------------------------------------------------------------------------
-const FIELD_NAMES = [
-  'title',
-  'description',
-  'status',
-  'task_id',
-  'version',
-  'created_at',
-  'updated_at',
-  'user_id',
-  'owner_id',
-  'PK',
-  'SK',
-  'GSI1PK',
-  '__proto__',
-  'constructor',
-];
+const FIELD_NAMES = ['title', 'description', 'status', ...SERVER_OWNED_FIELDS, '__proto__', 'constructor'];
 const anyValue = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 }));
 const plausibleValue = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('pending', 'in_progress', 'done', 'Buy milk', '', '   ') },
