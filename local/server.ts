@@ -130,6 +130,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         host: HOST,
         port: requestedPort === 0 ? 0 : requestedPort + 1,
         key,
+        allowedOrigins,
         quiet,
         onMessage: say,
       }).then(

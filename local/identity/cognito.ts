@@ -4,7 +4,12 @@
  *  - tokens are signed with the pool's own key (LocalTokenGenerator) and the JWKS and OpenID
  *    configuration endpoints publish that key instead of the one in the package;
  *  - state lives in the data folder given, not in ./.cognito of the working directory;
- *  - no Lambda triggers (they would load aws-sdk v2 for nothing), and messages go to our log.
+ *  - no Lambda triggers (they would load aws-sdk v2 for nothing), and messages go to our log;
+ *  - browsers are held to the stack's allowed origins. The package's app answers every request with
+ *    `Access-Control-Allow-Origin: *`, which would let any web page the developer visits call ListUsers,
+ *    AdminConfirmSignUp, AdminAddUserToGroup… on this port. A request whose Origin is not allowed is
+ *    refused (403, no CORS headers) before it reaches the app; requests without an Origin (SDK, CLI,
+ *    curl) are served as before; an allowed origin gets its own origin back instead of `*`.
  * It answers the AWS SDK's Cognito Identity Provider calls at its endpoint (only USER_PASSWORD_AUTH
  * among the SRP-less flows).
  */
@@ -15,6 +20,7 @@ import type { Services } from 'cognito-local/lib/services/index.js';
 import type { Triggers } from 'cognito-local/lib/services/triggers/triggers.js';
 import type { User } from 'cognito-local/lib/services/userPoolService.js';
 import type { Message } from 'cognito-local/lib/services/messages.js';
+import { allowedOrigin } from '../../functions/http/cors.ts';
 import { close, listen } from '../net.ts';
 import type { SigningKey } from './signing-key.ts';
 import { LocalTokenGenerator } from './token-generator.ts';
@@ -29,6 +35,8 @@ export interface CognitoOptions {
   host: string;
   port: number;
   key: SigningKey;
+  /** The origins a browser may call this endpoint from (the stack's ALLOWED_ORIGINS; `*` allows any). */
+  allowedOrigins: readonly string[];
   /** Receives the confirmation codes the pool "sends"; none are shown without it. */
   onMessage?: (line: string) => void;
   quiet: boolean;
@@ -116,8 +124,17 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
   const router = Router(services);
   const app = createCognitoApp(router, logger, services.config.ServerConfig, services).application;
 
-  // The package's app serves its bundled public key; these two answers take precedence.
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      const allowOrigin = allowedOrigin(origin, options.allowedOrigins);
+      if (allowOrigin === undefined) {
+        refuseOrigin(res);
+        return;
+      }
+      answerOriginAs(res, allowOrigin);
+    }
+    // The package's app serves its bundled public key; these two answers take precedence.
     const match = /^\/([\w-]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec((req.url ?? '').split('?')[0] ?? '');
     if (req.method === 'GET' && match?.[1]) {
       const userPoolId = match[1];
@@ -146,4 +163,19 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
     call: async <T>(operation: string, request: Record<string, unknown>) => (await router(operation)(ctx, request)) as T,
     stop: () => close(server),
   };
+}
+
+/** A browser request from an origin the stack does not allow: no CORS headers, so the page reads nothing. */
+function refuseOrigin(res: ServerResponse): void {
+  const body = JSON.stringify({ __type: 'AccessDeniedException', message: 'Origin not allowed' });
+  res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Vary: 'Origin' });
+  res.end(body);
+}
+
+/** The package's CORS middleware sets `Access-Control-Allow-Origin: *`; an allowed origin gets itself back. */
+function answerOriginAs(res: ServerResponse, allowOrigin: string): void {
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name: string, value: number | string | readonly string[]) =>
+    setHeader(name, name.toLowerCase() === 'access-control-allow-origin' ? allowOrigin : value);
+  if (allowOrigin !== '*') setHeader('Vary', 'Origin');
 }

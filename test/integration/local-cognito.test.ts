@@ -1,0 +1,111 @@
+/**
+ * Local mode's Cognito endpoint over HTTP on 127.0.0.1: browsers are held to the stack's allowed
+ * origins, so a web page the developer happens to visit cannot drive the local user pool.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type CognitoServer, startCognito } from '../../local/identity/cognito.ts';
+import { loadOrCreateSigningKey } from '../../local/identity/signing-key.ts';
+
+interface Context {
+  stateDir: string;
+  cognito: CognitoServer;
+}
+
+const test = suite<Context>('local Cognito endpoint and browsers');
+const ALLOWED = 'http://localhost:5173';
+const EVIL = 'https://evil.example';
+
+test.before(async (context) => {
+  context.stateDir = await mkdtemp(join(tmpdir(), 'local-cognito-'));
+  context.cognito = await startCognito({
+    stateDir: context.stateDir,
+    host: '127.0.0.1',
+    port: 0,
+    key: await loadOrCreateSigningKey(undefined),
+    allowedOrigins: [ALLOWED, 'http://localhost:3000'],
+    quiet: true,
+  });
+});
+
+test.after(async ({ cognito, stateDir }) => {
+  await cognito?.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+/** One Cognito API call as the SDK (or a page's fetch) sends it. */
+function call(cognito: CognitoServer, operation: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${cognito.endpoint}/`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': `AWSCognitoIdentityProviderService.${operation}`,
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+function preflight(cognito: CognitoServer, origin: string) {
+  return fetch(`${cognito.endpoint}/`, {
+    method: 'OPTIONS',
+    headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-amz-target' },
+  });
+}
+
+test('a request without an Origin (SDK, CLI, curl) is served', async ({ cognito }) => {
+  const response = await call(cognito, 'ListUserPools', { MaxResults: 10 });
+  assert.is(response.status, 200);
+  assert.ok(Array.isArray(((await response.json()) as { UserPools?: unknown }).UserPools));
+});
+
+test('a call from a web page on an origin the stack does not allow is refused with no CORS headers', async ({ cognito }) => {
+  for (const [operation, body] of [
+    ['ListUserPools', { MaxResults: 10 }],
+    ['CreateUserPool', { PoolName: 'from-a-web-page' }],
+  ] as const) {
+    const response = await call(cognito, operation, body, { Origin: EVIL });
+    assert.is(response.status, 403, operation);
+    assert.is(response.headers.get('access-control-allow-origin'), null, operation);
+    assert.equal(await response.json(), { __type: 'AccessDeniedException', message: 'Origin not allowed' });
+  }
+  const pools = (await (await call(cognito, 'ListUserPools', { MaxResults: 60 })).json()) as { UserPools: { Name: string }[] };
+  assert.not.ok(
+    pools.UserPools.some((pool) => pool.Name === 'from-a-web-page'),
+    'the refused call changed nothing',
+  );
+});
+
+test('a preflight from an origin the stack does not allow gets no allow headers', async ({ cognito }) => {
+  for (const origin of [EVIL, 'null']) {
+    const response = await preflight(cognito, origin);
+    assert.is(response.headers.get('access-control-allow-origin'), null, origin);
+    assert.is(response.headers.get('access-control-allow-methods'), null, origin);
+    assert.is(response.headers.get('access-control-allow-headers'), null, origin);
+  }
+});
+
+test('a page on an allowed origin may call the endpoint, and is answered with its own origin', async ({ cognito }) => {
+  const allowedPreflight = await preflight(cognito, ALLOWED);
+  assert.ok(allowedPreflight.status < 300);
+  assert.is(allowedPreflight.headers.get('access-control-allow-origin'), ALLOWED);
+  assert.match(allowedPreflight.headers.get('access-control-allow-headers') ?? '', /x-amz-target/i);
+
+  const response = await call(cognito, 'ListUserPools', { MaxResults: 10 }, { Origin: ALLOWED });
+  assert.is(response.status, 200);
+  assert.is(response.headers.get('access-control-allow-origin'), ALLOWED);
+  assert.match(response.headers.get('vary') ?? '', /Origin/);
+});
+
+test('the JWKS is held to the same rule', async ({ cognito }) => {
+  const path = `${cognito.endpoint}/local_pool/.well-known/jwks.json`;
+  assert.is((await fetch(path)).status, 200);
+  assert.is((await fetch(path, { headers: { Origin: EVIL } })).status, 403);
+  const allowed = await fetch(path, { headers: { Origin: ALLOWED } });
+  assert.is(allowed.status, 200);
+});
+
+test.run();
