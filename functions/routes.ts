@@ -63,7 +63,8 @@ export const routes = [
     request: { body: createTaskBody, headers: createTaskHeaders },
     success: { status: 201, description: 'The task was created (or this is a replay of that create)', body: taskEnvelope },
     errors: [409, 413, 415],
-    dynamodb: { actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], onTable: true, indexes: [] },
+    // PutItem: the task and the idempotency record; GetItem: replays; UpdateItem: marking a replayable create done.
+    dynamodb: { actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], onTable: true, indexes: [] },
     paginated: false,
   },
   {

@@ -43,39 +43,63 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     }
   }
 
-  async function claimIdempotencyKey(ownerId: string, record: IdempotencyRecord, now: Date): Promise<IdempotencyRecord | undefined> {
+  async function claimIdempotencyKey(
+    ownerId: string,
+    record: IdempotencyRecord,
+    now: Date,
+    attempt = 1,
+  ): Promise<IdempotencyRecord | undefined> {
+    const key = { PK: userPk(ownerId), SK: idempotencySk(record.key) };
     try {
       await client.send(
         new PutCommand({
           TableName: tableName,
           Item: {
-            PK: userPk(ownerId),
-            SK: idempotencySk(record.key),
+            ...key,
             entity: 'idempotency',
             fingerprint: record.fingerprint,
             task: record.task,
+            completed: record.completed,
             [tableDesign.timeToLiveAttribute]: record.expiresAt,
           },
           ConditionExpression: 'attribute_not_exists(PK) OR #expires < :now',
           ExpressionAttributeNames: { '#expires': tableDesign.timeToLiveAttribute },
           ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return undefined;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The SDK hands back the old item in the low-level format; one read keeps this simple and exact.
-      const { Item } = await client.send(
-        new GetCommand({ TableName: tableName, Key: { PK: userPk(ownerId), SK: idempotencySk(record.key) }, ConsistentRead: true }),
-      );
-      if (!Item) throw error;
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+      // Gone between the two calls (expired and deleted by TTL): the key is free again, claim it once more.
+      if (!Item) {
+        if (attempt > 1) throw error;
+        return claimIdempotencyKey(ownerId, record, now, attempt + 1);
+      }
       return {
         key: record.key,
         fingerprint: String(Item.fingerprint),
         task: toTask(Item.task as Item),
         expiresAt: Number(Item[tableDesign.timeToLiveAttribute]),
+        completed: Item.completed === true,
       };
+    }
+  }
+
+  async function completeIdempotencyKey(ownerId: string, key: string): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { PK: userPk(ownerId), SK: idempotencySk(key) },
+          UpdateExpression: 'SET completed = :true',
+          // Never re-create an expired record (without it, an update would write a bare item).
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -199,7 +223,7 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     return (await get(ownerId, taskId)) ? new PreconditionFailedError() : new NotFoundError();
   }
 
-  return { insert, claimIdempotencyKey, get, listByOwner, listByStatus, update, delete: remove };
+  return { insert, claimIdempotencyKey, completeIdempotencyKey, get, listByOwner, listByStatus, update, delete: remove };
 }
 
 function conditionFor(expectedVersion: number | undefined, values: Record<string, unknown>): string {

@@ -14,6 +14,8 @@ export interface IdempotencyRecord {
   task: Task;
   /** When the record may be forgotten (epoch seconds). */
   expiresAt: number;
+  /** Set once the task was stored: until then a replay finishes the create itself. */
+  completed: boolean;
 }
 
 export interface TaskRepository {
@@ -24,6 +26,8 @@ export interface TaskRepository {
    * won. A record whose expiry is before `now` no longer holds its key, even before TTL deletes it.
    */
   claimIdempotencyKey(ownerId: string, record: IdempotencyRecord, now: Date): Promise<IdempotencyRecord | undefined>;
+  /** Marks the key's create as done (its task was stored); a no-op when the record is gone. */
+  completeIdempotencyKey(ownerId: string, key: string): Promise<void>;
   get(ownerId: string, taskId: string): Promise<Task | undefined>;
   listByOwner(ownerId: string, page: PageRequest, status?: TaskStatus): Promise<Page<Task>>;
   listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>>;

@@ -6,12 +6,6 @@ import type { NewTaskInput, OwnedTask, Page, Task, TaskPatch, TaskStatus } from 
 
 /** How long an idempotency key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-/**
- * A replay that finds the key claimed but no task may be racing a first request that is still running
- * or that died between its two writes: within this window the replay finishes the create itself. It is
- * longer than any function's timeout. After it, the task existed and was deleted since.
- */
-export const IN_FLIGHT_WINDOW_MS = 60_000;
 
 export interface TaskServiceDeps {
   repository: TaskRepository;
@@ -36,29 +30,31 @@ export function createTaskService({ repository, now = () => new Date(), newId }:
       return { task, replayed: false };
     }
     const fingerprint = fingerprintOf(input);
-    const holder = await repository.claimIdempotencyKey(
-      ownerId,
-      {
-        key: idempotencyKey,
-        fingerprint,
-        task,
-        expiresAt: Math.floor(clock.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-      },
-      clock,
-    );
+    const record = {
+      key: idempotencyKey,
+      fingerprint,
+      task,
+      expiresAt: Math.floor(clock.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+      completed: false,
+    };
+    const holder = await repository.claimIdempotencyKey(ownerId, record, clock);
     if (holder === undefined) {
-      // This request won the key. If a replay already completed the create for us, the task is the same.
+      // This request won the key. (If a replay already finished the create for it, insert finds its task.)
       await repository.insert(ownerId, task);
+      await repository.completeIdempotencyKey(ownerId, idempotencyKey);
       return { task, replayed: false };
     }
     if (holder.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-    const current = await repository.get(ownerId, holder.task.task_id);
-    if (current) return { task: current, replayed: true };
-    if (clock.getTime() - Date.parse(holder.task.created_at) < IN_FLIGHT_WINDOW_MS) {
+    if (!holder.completed) {
+      // The first request is still running, or failed between its two writes: finish its create with
+      // the task it claimed. Both writes are idempotent, so racing the first request is harmless.
       await repository.insert(ownerId, holder.task);
-      return { task: (await repository.get(ownerId, holder.task.task_id)) ?? holder.task, replayed: true };
+      await repository.completeIdempotencyKey(ownerId, idempotencyKey);
     }
-    return { task: holder.task, replayed: true };
+    // A completed create whose task was deleted since answers as the first request did, without
+    // bringing the task back.
+    const current = await repository.get(ownerId, holder.task.task_id);
+    return { task: current ?? holder.task, replayed: true };
   }
 
   async function get(ownerId: string, taskId: string): Promise<Task> {

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { createDynamoDbTaskStore } from '../../functions/dynamodb/task-store.ts';
 import { NotFoundError, PreconditionFailedError } from '../../functions/tasks/errors.ts';
 import type { TaskRepository } from '../../functions/tasks/repository.ts';
-import { createTaskService, IN_FLIGHT_WINDOW_MS, type TaskService } from '../../functions/tasks/service.ts';
+import { createTaskService, fingerprintOf, type TaskService } from '../../functions/tasks/service.ts';
 import type { Task } from '../../functions/tasks/task.ts';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 
@@ -224,20 +224,23 @@ store('the same idempotency key used by two users creates two tasks', async (con
   assert.is(bobs.replayed, false);
 });
 
-store('a replay that finds the key claimed but no task finishes the create', async (context) => {
-  const { task } = await context.service.create('alice', input('crashed'), 'key-2');
-  // Simulate a first request that died between claiming the key and writing the task.
-  await context.repository.delete('alice', task.task_id);
-  tick(context);
+store('a replay that finds the key claimed but the create unfinished finishes it and marks it done', async (context) => {
+  const orphan = { task_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', ...input('crashed'), created_at: 'x', updated_at: 'x', version: 1 };
+  // A first request that died between claiming the key and writing the task.
+  const claim = { key: 'key-2', fingerprint: fingerprintOf(input('crashed')), task: orphan, expiresAt: 4102444800, completed: false };
+  assert.is(await context.repository.claimIdempotencyKey('alice', claim, context.clock.now), undefined);
+  context.clock.now = new Date(context.clock.now.getTime() + 3_600_000);
   const replay = await context.service.create('alice', input('crashed'), 'key-2');
-  assert.is(replay.task.task_id, task.task_id);
-  assert.ok(await context.repository.get('alice', task.task_id));
+  assert.is(replay.task.task_id, orphan.task_id);
+  assert.ok(await context.repository.get('alice', orphan.task_id));
+  const record = await context.db.client.send(new GetCommand({ TableName: context.table, Key: { PK: 'USER#alice', SK: 'IDEMPOTENCY#key-2' } }));
+  assert.is(record.Item?.completed, true);
 });
 
-store('a replay long after the task was deleted does not bring it back', async (context) => {
+store('a replay after the task was deleted does not bring it back', async (context) => {
   const { task } = await context.service.create('alice', input('gone'), 'key-3');
   await context.service.remove('alice', task.task_id);
-  context.clock.now = new Date(context.clock.now.getTime() + IN_FLIGHT_WINDOW_MS + 1000);
+  tick(context);
   const replay = await context.service.create('alice', input('gone'), 'key-3');
   assert.is(replay.task.task_id, task.task_id);
   assert.is(await context.repository.get('alice', task.task_id), undefined);

@@ -57,6 +57,12 @@ export function createMemoryRepository(): MemoryRepository {
       claims.set(key, clone(record));
       return undefined;
     },
+    async completeIdempotencyKey(ownerId, key) {
+      calls.push('completeIdempotencyKey');
+      await tick();
+      const held = claims.get(`${ownerId}/${key}`);
+      if (held) held.completed = true;
+    },
     async get(ownerId, taskId) {
       calls.push('get');
       await tick();

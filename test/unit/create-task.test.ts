@@ -1,5 +1,5 @@
 import '../support/env.ts';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { handler } from '../../functions/handlers/create-task.ts';
@@ -170,8 +170,12 @@ idempotent('first use claims the key with a conditional put, then writes the tas
   assert.is(taskPuts()[0]?.args[0].input.ConditionExpression, 'attribute_not_exists(PK)');
   assert.equal(
     ddb.calls().map((call) => (call.args[0] as object).constructor.name),
-    ['PutCommand', 'PutCommand'],
+    ['PutCommand', 'PutCommand', 'UpdateCommand'],
   );
+  const completion = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+  assert.equal(completion?.Key, { PK: `USER#${USER_A}`, SK: 'IDEMPOTENCY#key-1' });
+  assert.is(completion?.UpdateExpression, 'SET completed = :true');
+  assert.is(completion?.ConditionExpression, 'attribute_exists(PK)');
 });
 
 idempotent('a repeat with the same key and body returns the same task (201) and writes no second task', async () => {
@@ -182,7 +186,8 @@ idempotent('a repeat with the same key and body returns the same task (201) and 
   // Second request: the key is taken and the task exists.
   resetMocks();
   ddb.on(PutCommand, { Item: { SK: 'IDEMPOTENCY#key-1' } }).rejects(conditionFailed(claimed));
-  ddb.on(GetCommand, { Key: { SK: 'IDEMPOTENCY#key-1' } }).resolves({ Item: claimed });
+  // As the first request left it: marked completed after its task was written.
+  ddb.on(GetCommand, { Key: { SK: 'IDEMPOTENCY#key-1' } }).resolves({ Item: { ...claimed, completed: true } });
   ddb.on(GetCommand, { Key: { SK: written.SK } }).resolves({ Item: written });
 
   const replay = await post({ description: 'only once', title: ' Once ' }, { 'Idempotency-Key': 'key-1' });

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { IdempotencyKeyReusedError, NotFoundError, PreconditionFailedError } from '../../functions/tasks/errors.ts';
-import { createTaskService, fingerprintOf, IDEMPOTENCY_TTL_SECONDS, IN_FLIGHT_WINDOW_MS } from '../../functions/tasks/service.ts';
-import type { NewTaskInput, TaskStatus } from '../../functions/tasks/task.ts';
+import { createTaskService, fingerprintOf, IDEMPOTENCY_TTL_SECONDS } from '../../functions/tasks/service.ts';
+import type { NewTaskInput, Task, TaskStatus } from '../../functions/tasks/task.ts';
 import { USER_A, USER_B } from '../support/events.ts';
 import { createMemoryRepository, type MemoryRepository } from '../support/memory-repository.ts';
 
@@ -75,15 +75,16 @@ creating.run();
 // ---------------------------------------------------------------------------------------------------
 const idempotency = suite('the service makes creates with an Idempotency-Key idempotent');
 
-idempotency('first use claims the key (recording the task it will write), then writes the task', async () => {
+idempotency('first use claims the key (recording the task it will write), writes the task, then marks the key done', async () => {
   const { service, repository } = world();
 
   const { task, replayed } = await service.create(USER_A, INPUT, 'key-1');
 
   assert.is(replayed, false);
-  assert.equal(repository.calls, ['claimIdempotencyKey', 'insert']);
+  assert.equal(repository.calls, ['claimIdempotencyKey', 'insert', 'completeIdempotencyKey']);
   const claim = repository.claims.get(`${USER_A}/key-1`);
   assert.equal(claim?.task, task);
+  assert.is(claim?.completed, true);
   assert.is(claim?.fingerprint, fingerprintOf(INPUT));
   assert.is(claim?.expiresAt, START / 1000 + IDEMPOTENCY_TTL_SECONDS);
 });
@@ -155,34 +156,56 @@ idempotency('many concurrent replays still make exactly one task', async () => {
   assert.is(results.filter((result) => !result.replayed).length, 1);
 });
 
-idempotency('in-flight window: the first request died after claiming; a replay finishes the create', async () => {
-  const { service, repository, advance } = world();
-  const orphan = {
-    task_id: '01HZZZZZZZZZZZZZZZZZZZZ999',
-    ...INPUT,
-    created_at: new Date(START).toISOString(),
-    updated_at: new Date(START).toISOString(),
-    version: 1,
-  };
+const orphanTask = () => ({
+  task_id: '01HZZZZZZZZZZZZZZZZZZZZ999',
+  ...INPUT,
+  created_at: new Date(START).toISOString(),
+  updated_at: new Date(START).toISOString(),
+  version: 1,
+});
+
+async function claimWithoutCreating(repository: MemoryRepository, task: Task) {
   await repository.claimIdempotencyKey(
     USER_A,
-    { key: 'key-1', fingerprint: fingerprintOf(INPUT), task: orphan, expiresAt: START / 1000 + 3600 },
+    { key: 'key-1', fingerprint: fingerprintOf(INPUT), task, expiresAt: START / 1000 + 3600, completed: false },
     new Date(START),
   );
-  advance(IN_FLIGHT_WINDOW_MS - 1000);
+}
+
+idempotency('the first request died after claiming the key: a replay finishes the create, however late', async () => {
+  const { service, repository, advance } = world();
+  const orphan = orphanTask();
+  await claimWithoutCreating(repository, orphan);
+  advance(30 * 60 * 1000);
 
   const replay = await service.create(USER_A, INPUT, 'key-1');
 
   assert.equal(replay, { task: orphan, replayed: true });
   assert.equal(repository.tasks.get(`${USER_A}/${orphan.task_id}`)?.task, orphan);
   assert.is(repository.tasks.size, 1);
+  assert.is(repository.claims.get(`${USER_A}/key-1`)?.completed, true);
 });
 
-idempotency('after the window, a replay of a deleted task returns it as created and does not bring it back', async () => {
+idempotency('a first request whose task write failed is answered by the retry with a task that exists', async () => {
+  const { service, repository } = world();
+  const insert = repository.insert;
+  repository.insert = async () => {
+    throw new Error('ProvisionedThroughputExceededException');
+  };
+  await rejects(service.create(USER_A, INPUT, 'key-1'), Error);
+  repository.insert = insert;
+
+  const retry = await service.create(USER_A, INPUT, 'key-1');
+
+  assert.is(retry.replayed, true);
+  assert.ok(await repository.get(USER_A, retry.task.task_id), 'the task the retry answers with is stored');
+});
+
+idempotency('a replay of a completed create whose task was deleted answers as created and does not bring it back', async () => {
   const { service, repository, advance } = world();
   const { task } = await service.create(USER_A, INPUT, 'key-1');
   await service.remove(USER_A, task.task_id);
-  advance(IN_FLIGHT_WINDOW_MS + 1000);
+  advance(1000);
   repository.calls.length = 0;
 
   const replay = await service.create(USER_A, INPUT, 'key-1');
@@ -190,18 +213,6 @@ idempotency('after the window, a replay of a deleted task returns it as created 
   assert.equal(replay, { task, replayed: true });
   assert.is(repository.tasks.size, 0);
   assert.not.ok(repository.calls.includes('insert'));
-});
-
-idempotency('within the window a replay cannot tell "deleted" from "not yet written", and re-creates (documented trade-off)', async () => {
-  const { service, repository, advance } = world();
-  const { task } = await service.create(USER_A, INPUT, 'key-1');
-  await service.remove(USER_A, task.task_id);
-  advance(1000);
-
-  const replay = await service.create(USER_A, INPUT, 'key-1');
-
-  assert.is(replay.task.task_id, task.task_id);
-  assert.is(repository.tasks.size, 1);
 });
 
 idempotency('an expired key can be used again and makes a new task', async () => {
