@@ -86,7 +86,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
 
   try {
     cleanups.push(await lockDataDir(stateDir));
+    // mkdir's mode applies only to a folder it creates: an existing one (say 0755) is tightened too.
     await mkdir(secretsDir(stateDir), { recursive: true, mode: 0o700 });
+    await chmod(secretsDir(stateDir), 0o700);
     const [key, pageTokenKey, dynamo] = await Promise.all([
       loadOrCreateSigningKey(memory ? undefined : signingKeyFile(stateDir)),
       memory ? randomBytes(32).toString('base64') : loadOrCreatePageTokenKey(join(secretsDir(stateDir), 'page-token-key')),

@@ -3,7 +3,7 @@
  * signed in through the Cognito SDK, and the API called over HTTP with real, verified ID tokens.
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import {
 import { decodeJwt, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type LocalStack, signingKeyFile, startLocal } from '../../local/server.ts';
+import { type LocalStack, secretsDir, signingKeyFile, startLocal } from '../../local/server.ts';
 
 interface Context {
   dataDir: string;
@@ -84,6 +84,8 @@ async function tokenSignedByThePool(context: Context, claims: Record<string, unk
 
 test.before(async (context) => {
   context.dataDir = await mkdtemp(join(tmpdir(), 'local-start-'));
+  // A secrets folder left readable by others (e.g. made by hand): start-up must tighten it.
+  await mkdir(secretsDir(context.dataDir), { mode: 0o755 });
   context.stack = await startLocal({ port: 0, dataDir: context.dataDir, quiet: true });
   await signUp(context.stack, 'ada@example.com');
   Object.assign(context, await signIn(context.stack, 'ada@example.com'));
@@ -102,6 +104,13 @@ test('writes the ids the CLI reads to local-env.json', async ({ stack, dataDir }
   assert.is(env.clientId, stack.clientId);
   assert.is(env.region, stack.region);
   assert.is(env.tableName, stack.tableName);
+});
+
+test('the secrets folder is private to the user (0700, files 0600) even when it existed with 0755', async ({ dataDir }) => {
+  const mode = async (path: string) => (await stat(path)).mode & 0o777;
+  assert.is(await mode(secretsDir(dataDir)), 0o700);
+  assert.is(await mode(signingKeyFile(dataDir)), 0o600);
+  assert.is(await mode(join(secretsDir(dataDir), 'page-token-key')), 0o600);
 });
 
 test('tokens come from the pool’s own key, published at its JWKS URL instead of cognito-local’s bundled key', async ({
