@@ -3,7 +3,8 @@ import { etag } from '../http/response.ts';
 import { route } from '../routes.ts';
 import { taskService } from '../services.ts';
 
-export const handler = defineHandler(route('createTask'), async ({ caller, body, headers }) => {
+export const handler = defineHandler(route('createTask'), async ({ caller, body, headers, requestPath }) => {
   const { task } = await taskService().create(caller.userId, body, headers['idempotency-key']);
-  return { status: 201, body: { task }, headers: { Location: `/tasks/${task.task_id}`, ETag: etag(task.version) } };
+  const location = `${requestPath.replace(/\/$/, '')}/${task.task_id}`;
+  return { status: 201, body: { task }, headers: { Location: location, ETag: etag(task.version) } };
 });

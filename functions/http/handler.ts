@@ -23,6 +23,11 @@ type Part<R extends RouteDefinition, K extends keyof RouteDefinition['request']>
 
 export interface ValidRequest<R extends RouteDefinition> {
   requestId: string;
+  /**
+   * The path as the client addressed it: with the stage (`/dev/tasks`) on an execute-api URL, or the
+   * base path on a custom domain, so links built from it resolve wherever the API is mounted.
+   */
+  requestPath: string;
   caller: Caller;
   params: Part<R, 'params'>;
   query: Part<R, 'query'>;
@@ -86,6 +91,7 @@ function parseRequest<R extends RouteDefinition>(
   };
   const request = {
     requestId,
+    requestPath: event.requestContext?.path ?? event.path,
     caller,
     params: part(route.request.params, event.pathParameters ?? {}, 'path'),
     query: part(route.request.query, queryOf(event), 'query'),

@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { handler } from '../../functions/handlers/create-task.ts';
 import { ULID_PATTERN } from '../../functions/tasks/schemas.ts';
 import { conditionFailed, ddb, internalKeysIn, resetMocks, TABLE_NAME } from '../support/ddb.ts';
-import { SERVER_OWNED_FIELDS, USER_A, USER_B } from '../support/events.ts';
-import { invoke } from '../support/invoke.ts';
+import { makeEvent, SERVER_OWNED_FIELDS, USER_A, USER_B } from '../support/events.ts';
+import { invoke, toResponse } from '../support/invoke.ts';
 
 const post = (body: unknown, headers: Record<string, string> = {}, sub: string = USER_A) =>
   invoke(handler, { method: 'POST', path: '/tasks', body, headers, sub });
@@ -31,7 +31,8 @@ creating('answers 201 with the task, its Location and its ETag', async () => {
   assert.is(task.version, 1);
   assert.is(task.created_at, task.updated_at);
   assert.is(new Date(task.created_at).toISOString(), task.created_at);
-  assert.is(response.headers.Location, `/tasks/${task.task_id}`);
+  // makeEvent's request came through the `test` stage: the link keeps it, as the client addressed it.
+  assert.is(response.headers.Location, `/test/tasks/${task.task_id}`);
   assert.is(response.headers.ETag, '"1"');
   assert.is(response.headers['Content-Type'], 'application/json');
 });
@@ -87,6 +88,19 @@ creating('takes the owner from the token claims, whoever else the body names', a
 
   assert.is(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item?.PK, `USER#${USER_B}`);
   assert.is(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item?.owner_id, USER_B);
+});
+
+creating('the Location resolves under the stage or base path the API is mounted at', async () => {
+  for (const [requestPath, expected] of [
+    ['/dev/tasks', '/dev/tasks/'],
+    ['/v1/tasks/', '/v1/tasks/'],
+    ['/tasks', '/tasks/'],
+  ]) {
+    const event = makeEvent({ method: 'POST', body: { title: 'Linked' } });
+    event.requestContext.path = requestPath as string;
+    const response = toResponse(await handler(event));
+    assert.is(response.headers.Location, `${expected}${response.body.task.task_id}`);
+  }
 });
 
 creating.run();
