@@ -63,12 +63,16 @@ export const createTaskHeaders = z.object({
   'idempotency-key': z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _ and -'))),
 });
 
-/** `If-Match: "3"` (a strong ETag of the version); `W/"3"` and a bare `3` are accepted too. */
+/**
+ * `If-Match: "3"` (the task's ETag; a bare `3` too) makes a write conditional on that version; `*` only
+ * asks that the task exist, which every update and delete does anyway. Weak ETags (`W/"3"`) never match
+ * under If-Match's strong comparison, so they are refused as a client error rather than always failing.
+ */
 export const conditionalHeaders = z.object({
   'if-match': z.optional(
     z.pipe(
-      z.string().check(z.regex(/^\s*(W\/)?"?\d{1,15}"?\s*$/, 'must be the ETag of the task, like "3"')),
-      z.transform((value: string) => Number(value.replace(/\D/g, ''))),
+      z.string().check(z.regex(/^\s*(\*|"\d{1,15}"|\d{1,15})\s*$/, 'must be the ETag of the task, like "3", or *')),
+      z.transform((value: string) => (value.trim() === '*' ? undefined : Number(value.replace(/\D/g, '')))),
     ),
   ),
 });

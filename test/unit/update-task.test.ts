@@ -127,7 +127,6 @@ ifMatch.before.each(resetMocks);
 
 for (const [header, version] of [
   ['"3"', 3],
-  ['W/"3"', 3],
   ['3', 3],
   [' "12" ', 12],
 ] as const) {
@@ -144,7 +143,7 @@ for (const [header, version] of [
   });
 }
 
-for (const header of ['*', '"abc"', '"1.5"', '"-1"', 'W/', '"1", "2"', '"1234567890123456"']) {
+for (const header of ['W/"3"', '"3', '3"', '"abc"', '"1.5"', '"-1"', 'W/', '"1", "2"', '"1234567890123456"']) {
   ifMatch(`If-Match: ${header} → 400 naming header.if-match, no write`, async () => {
     const response = await patch(newTaskId(), { title: 'x' }, { 'If-Match': header });
 
@@ -157,6 +156,16 @@ for (const header of ['*', '"abc"', '"1.5"', '"-1"', 'W/', '"1", "2"', '"1234567
     assert.is(ddb.calls().length, 0);
   });
 }
+
+ifMatch('If-Match: * only asks that the task exist: the update is unconditional on the version', async () => {
+  const taskId = newTaskId();
+  updatedTo(makeTask({ task_id: taskId, version: 2 }));
+
+  const response = await patch(taskId, { status: 'done' }, { 'If-Match': '*' });
+
+  assert.is(response.status, 200);
+  assert.is(updateInput()?.ConditionExpression, 'attribute_exists(PK)');
+});
 
 ifMatch('a stale If-Match → 412 precondition_failed, and the failed conditional update is the only write', async () => {
   const task = makeTask({ version: 5 });
