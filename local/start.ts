@@ -46,7 +46,7 @@ function banner(stack: LocalStack, readyMs: number, memory: boolean, routes: rea
   const initiateAuth = JSON.stringify({
     AuthFlow: 'USER_PASSWORD_AUTH',
     ClientId: stack.clientId,
-    AuthParameters: { USERNAME: 'you@example.com', PASSWORD: 'Passw0rd!' },
+    AuthParameters: { USERNAME: 'you@example.com', PASSWORD: 'Correct-Horse-9-battery' },
   });
   return `
 Task API — local mode: the real handlers, route table and table design, with real sign-up and verified tokens.
@@ -63,9 +63,9 @@ Task API — local mode: the real handlers, route table and table design, with r
 ${routeLines}
 
 Sign up and call it:
-  npm run cli -- signup --email you@example.com --password 'Passw0rd!'
+  npm run cli -- signup --email you@example.com --password 'Correct-Horse-9-battery'
   npm run cli -- confirm --email you@example.com         # local mode confirms without a code
-  npm run cli -- login --email you@example.com --password 'Passw0rd!'
+  npm run cli -- login --email you@example.com --password 'Correct-Horse-9-battery'
   npm run cli -- tasks create --title 'Try local mode'
   npm run cli -- tasks list
   npm run cli -- help                                     # every command

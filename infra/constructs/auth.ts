@@ -9,6 +9,7 @@ import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool
 import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain/index.js';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP } from '../../functions/routes.ts';
+import { PASSWORD_POLICY } from '../password-policy.ts';
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
 export const EXPLICIT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'];
@@ -36,14 +37,7 @@ export class Auth extends Construct {
       usernameAttributes: ['email'],
       autoVerifiedAttributes: ['email'],
       usernameConfiguration: { caseSensitive: false },
-      passwordPolicy: {
-        minimumLength: 10,
-        requireUppercase: true,
-        requireLowercase: true,
-        requireNumbers: true,
-        requireSymbols: false,
-        temporaryPasswordValidityDays: 7,
-      },
+      passwordPolicy: { ...PASSWORD_POLICY },
       accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
       adminCreateUserConfig: { allowAdminCreateUserOnly: false },
       mfaConfiguration: 'OPTIONAL',

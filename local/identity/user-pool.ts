@@ -2,10 +2,21 @@
  * The local user pool, its app client and its groups (the route table's admin group): created on first
  * start, found again by name on every later one.
  */
+import { PASSWORD_POLICY } from '../../infra/password-policy.ts';
 import type { CognitoServer } from './cognito.ts';
 
 export const POOL_NAME = 'task-api-local';
 export const CLIENT_NAME = 'task-api-local-client';
+
+/** The deployed pool's password policy, in the Cognito API's spelling. */
+export const LOCAL_PASSWORD_POLICY = {
+  MinimumLength: PASSWORD_POLICY.minimumLength,
+  RequireUppercase: PASSWORD_POLICY.requireUppercase,
+  RequireLowercase: PASSWORD_POLICY.requireLowercase,
+  RequireNumbers: PASSWORD_POLICY.requireNumbers,
+  RequireSymbols: PASSWORD_POLICY.requireSymbols,
+  TemporaryPasswordValidityDays: PASSWORD_POLICY.temporaryPasswordValidityDays,
+};
 
 export interface UserPoolIds {
   userPoolId: string;
@@ -15,6 +26,9 @@ export interface UserPoolIds {
 
 interface PoolList {
   UserPools?: { Id?: string; Name?: string }[];
+}
+interface PoolDescription {
+  UserPool?: { AutoVerifiedAttributes?: string[]; Policies?: { PasswordPolicy?: Record<string, unknown> } };
 }
 interface ClientList {
   UserPoolClients?: { ClientId?: string; ClientName?: string }[];
@@ -29,12 +43,21 @@ export async function ensureUserPool(cognito: CognitoServer, groups: readonly st
       PoolName: POOL_NAME,
       UsernameAttributes: ['email'],
       AutoVerifiedAttributes: ['email'],
-      Policies: {
-        PasswordPolicy: { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false },
-      },
+      Policies: { PasswordPolicy: LOCAL_PASSWORD_POLICY },
     });
     userPoolId = made.UserPool.Id;
     created = true;
+  } else {
+    // A pool made by an earlier version keeps its old policy unless it is brought in line.
+    const { UserPool } = await cognito.call<PoolDescription>('DescribeUserPool', { UserPoolId: userPoolId });
+    if (!samePolicy(UserPool?.Policies?.PasswordPolicy)) {
+      // cognito-local's UpdateUserPool resets the fields it is not given: pass on those we set.
+      await cognito.call('UpdateUserPool', {
+        UserPoolId: userPoolId,
+        AutoVerifiedAttributes: UserPool?.AutoVerifiedAttributes,
+        Policies: { ...UserPool?.Policies, PasswordPolicy: LOCAL_PASSWORD_POLICY },
+      });
+    }
   }
 
   const clients = await cognito.call<ClientList>('ListUserPoolClients', { UserPoolId: userPoolId, MaxResults: 60 });
@@ -63,4 +86,8 @@ export async function ensureUserPool(cognito: CognitoServer, groups: readonly st
     }
   }
   return { userPoolId, clientId, created };
+}
+
+function samePolicy(policy: Record<string, unknown> | undefined): boolean {
+  return Object.entries(LOCAL_PASSWORD_POLICY).every(([name, value]) => policy?.[name] === value);
 }

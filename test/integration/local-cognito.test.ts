@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type CognitoServer, startCognito } from '../../local/identity/cognito.ts';
+import { PASSWORD_POLICY } from '../../infra/password-policy.ts';
 import { loadOrCreateSigningKey } from '../../local/identity/signing-key.ts';
+import { ensureUserPool, POOL_NAME } from '../../local/identity/user-pool.ts';
 
 interface Context {
   stateDir: string;
@@ -106,6 +108,50 @@ test('the JWKS is held to the same rule', async ({ cognito }) => {
   assert.is((await fetch(path, { headers: { Origin: EVIL } })).status, 403);
   const allowed = await fetch(path, { headers: { Origin: ALLOWED } });
   assert.is(allowed.status, 200);
+});
+
+interface Described {
+  UserPool: { AutoVerifiedAttributes?: string[]; Policies?: { PasswordPolicy?: Record<string, unknown> } };
+}
+
+test('the local pool declares the deployed pool’s password policy', async ({ cognito }) => {
+  const { userPoolId } = await ensureUserPool(cognito, []);
+  const { UserPool } = await cognito.call<Described>('DescribeUserPool', { UserPoolId: userPoolId });
+  assert.equal(UserPool.Policies?.PasswordPolicy, {
+    MinimumLength: PASSWORD_POLICY.minimumLength,
+    RequireUppercase: PASSWORD_POLICY.requireUppercase,
+    RequireLowercase: PASSWORD_POLICY.requireLowercase,
+    RequireNumbers: PASSWORD_POLICY.requireNumbers,
+    RequireSymbols: PASSWORD_POLICY.requireSymbols,
+    TemporaryPasswordValidityDays: PASSWORD_POLICY.temporaryPasswordValidityDays,
+  });
+});
+
+test('a pool kept from an older version with a weaker policy is brought in line on start', async ({ stateDir }) => {
+  // A separate Cognito on its own folder, so the pool found by name is the old one made here.
+  const cognito = await startCognito({
+    stateDir: join(stateDir, 'older'),
+    host: '127.0.0.1',
+    port: 0,
+    key: await loadOrCreateSigningKey(undefined),
+    allowedOrigins: [],
+    quiet: true,
+  });
+  try {
+    const old = await cognito.call<{ UserPool: { Id: string } }>('CreateUserPool', {
+      PoolName: POOL_NAME,
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      Policies: { PasswordPolicy: { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true } },
+    });
+    const { userPoolId } = await ensureUserPool(cognito, []);
+    assert.is(userPoolId, old.UserPool.Id);
+    const { UserPool } = await cognito.call<Described>('DescribeUserPool', { UserPoolId: userPoolId });
+    assert.is(UserPool.Policies?.PasswordPolicy?.MinimumLength, PASSWORD_POLICY.minimumLength);
+    assert.equal(UserPool.AutoVerifiedAttributes, ['email'], 'the update keeps what the pool had');
+  } finally {
+    await cognito.stop();
+  }
 });
 
 test.run();
