@@ -138,7 +138,8 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
 
   /**
    * Newest first. Asks for one item more than the page holds, so the last page says so (no next
-   * cursor) instead of ending in an empty page; the cursor is the key of the page's last item.
+   * cursor) instead of ending in an empty page; the cursor is the key of the page's last item. When
+   * DynamoDB stops early (its 1 MB read limit), its own LastEvaluatedKey says where to go on.
    */
   async function queryPage<T>(
     query: QueryCommandInput,
@@ -146,12 +147,12 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     keysOf: keyof typeof KEYS_OF,
     toPublic: (item: Item) => T,
   ): Promise<Page<T>> {
-    const { Items = [] } = await client.send(
+    const { Items = [], LastEvaluatedKey } = await client.send(
       new QueryCommand({ ...query, ScanIndexForward: false, Limit: page.limit + 1, ExclusiveStartKey: page.cursor }),
     );
     const items = Items.slice(0, page.limit);
     const last = items.at(-1);
-    const cursor = Items.length > page.limit && last ? pick(last, KEYS_OF[keysOf]) : undefined;
+    const cursor = Items.length > page.limit && last ? pick(last, KEYS_OF[keysOf]) : LastEvaluatedKey;
     return { items: items.map(toPublic), cursor };
   }
 

@@ -125,6 +125,19 @@ listing('the next_token brings back the last item’s key as ExclusiveStartKey',
   assert.equal(queryInput()?.ExclusiveStartKey, { PK: stored[1]?.PK, SK: stored[1]?.SK });
 });
 
+listing('a page DynamoDB cut short (1 MB read limit) still hands on where it stopped', async () => {
+  const stored = items(3);
+  const stoppedAt = { PK: stored[2]?.PK, SK: stored[2]?.SK };
+  ddb.on(QueryCommand).resolves({ Items: stored, LastEvaluatedKey: stoppedAt });
+  const first = await list({ limit: '10' });
+  ddb.resetHistory();
+
+  assert.is(first.body.count, 3);
+  assert.type(first.body.next_token, 'string');
+  await list({ limit: '10', next_token: first.body.next_token });
+  assert.equal(queryInput()?.ExclusiveStartKey, stoppedAt);
+});
+
 listing('on GSI2 the cursor holds the index keys too', async () => {
   const stored = items(3, 'done');
   ddb.on(QueryCommand).resolves({ Items: stored });
