@@ -2,8 +2,10 @@
  * The one typed configuration of the infrastructure: read from environment variables (with defaults per
  * stage), validated once, and passed down as plain data. Nothing else in infra/ reads `process.env`.
  */
+
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commaList } from '../functions/config/env.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -73,11 +75,8 @@ const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: numbe
 const DEV_ORIGIN = 'http://localhost:3000';
 
 function list(value: string | undefined): string[] | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+  const items = commaList(value);
+  return items.length > 0 ? items : undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -13,14 +13,19 @@ export interface FunctionConfig {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   return {
     tableName: env.TABLE_NAME ?? '',
-    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    allowedOrigins: commaList(env.ALLOWED_ORIGINS),
     pageTokenKey: env.PAGE_TOKEN_KEY || undefined,
     pageTokenKmsKeyId: env.PAGE_TOKEN_KMS_KEY_ID || undefined,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
   };
+}
+
+/** `a, b,,c` -> ['a', 'b', 'c']: how ALLOWED_ORIGINS and the like are written, here and in infra/ and local/. */
+export function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 let cached: FunctionConfig | undefined;
