@@ -5,6 +5,7 @@
  * to the integration as strings. Unlike SAM and serverless-offline, nothing is skipped or merely decoded.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { javaDate } from './dates.ts';
 
 export type AuthorizerResult =
   | { ok: true; claims: Record<string, string> }
@@ -73,14 +74,4 @@ export function claimsAsApiGatewayPassesThem(payload: JWTPayload): Record<string
     else claims[name] = String(value);
   }
   return claims;
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function javaDate(epochSeconds: number): string {
-  const date = new Date(epochSeconds * 1000);
-  const two = (value: number) => String(value).padStart(2, '0');
-  const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
-  return `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${two(date.getUTCDate())} ${time} UTC ${date.getUTCFullYear()}`;
 }

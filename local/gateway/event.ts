@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { clfTime } from './dates.ts';
 
 export interface IncomingRequest {
   method: string;
@@ -158,14 +159,7 @@ function traceId(): string {
   return `Root=1-${seconds}-${randomBytes(12).toString('hex')}`;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** `25/Nov/2025:13:18:00 +0000`, the format of requestContext.requestTime. */
-export function clfTime(date: Date): string {
-  const two = (value: number) => String(value).padStart(2, '0');
-  const day = `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}`;
-  return `${day}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
-}
+export { clfTime };
 
 export interface HttpResponse {
   status: number;
