@@ -126,7 +126,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     cleanups.push(() => runtime.close());
 
     const requestedPort = options.port ?? DEFAULT_PORT;
-    const [cognito, , table] = await Promise.all([
+    // ensureTable's 'created' | 'exists' is not needed: either way the table is there. The route table
+    // of the warm build names the admin group the pool must have.
+    const [cognito, , routeTable] = await Promise.all([
       startCognito({
         stateDir: join(stateDir, 'cognito'),
         host: HOST,
@@ -149,7 +151,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME),
       runtime.warm(),
     ]);
-    const pool = await ensureUserPool(cognito, table.adminGroup ? [table.adminGroup] : []);
+    const pool = await ensureUserPool(cognito, routeTable.adminGroup ? [routeTable.adminGroup] : []);
 
     const gateway = createGateway({
       routes: async () => (await runtime.routeTable()).routes,
