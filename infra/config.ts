@@ -30,6 +30,8 @@ export const LOG_RETENTION_VALUES = [
 
 /** API Gateway's integration timeout is 29 s: a function must give up before the gateway does. */
 export const MAX_LAMBDA_TIMEOUT_SECONDS = 28;
+/** A function's timeout when LAMBDA_TIMEOUT_SECONDS is not set (local mode uses it too). */
+export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 10;
 
 export interface StateBackendConfig {
   bucket: string;
@@ -185,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     lambda: {
       runtime: runtime as LambdaRuntime,
       memoryMb: integer(env, 'LAMBDA_MEMORY_MB', 512, 128, 10240),
-      timeoutSeconds: integer(env, 'LAMBDA_TIMEOUT_SECONDS', 10, 1, MAX_LAMBDA_TIMEOUT_SECONDS),
+      timeoutSeconds: integer(env, 'LAMBDA_TIMEOUT_SECONDS', DEFAULT_LAMBDA_TIMEOUT_SECONDS, 1, MAX_LAMBDA_TIMEOUT_SECONDS),
     },
     logRetentionDays,
     throttling: {

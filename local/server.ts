@@ -28,6 +28,7 @@ import { ensureUserPool } from './identity/user-pool.ts';
 import { DEFAULT_DATA_DIR, LOCAL_ENV_FILE, type LocalEnv } from './local-env.ts';
 import { close, listen } from './net.ts';
 import { createFunctionRuntime } from './runtime/function-runtime.ts';
+import { functionTimeoutMs } from './runtime/function-timeout.ts';
 import { lockDataDir } from './storage/data-dir-lock.ts';
 import { ensureTable, startDynamoDb } from './storage/dynamodb.ts';
 
@@ -96,6 +97,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     ]);
     cleanups.push(() => dynamo.stop());
 
+    const timeoutMs = functionTimeoutMs();
     const allowedOrigins = (process.env.ALLOWED_ORIGINS || DEFAULT_ALLOWED_ORIGINS)
       .split(',')
       .map((origin) => origin.trim())
@@ -157,8 +159,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       routes: async () => (await runtime.routeTable()).routes,
       allowedOrigins,
       authorize: createCognitoAuthorizer({ issuer: cognito.issuerOf(pool.userPoolId), clientId: pool.clientId, jwks: key.jwks }),
-      invoke: (route, event, signal) =>
-        runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs: INTEGRATION_TIMEOUT_MS }),
+      // The function stops at the deployed timeout (502, as in AWS); the gateway keeps its own 29 s (504).
+      timeoutMs: INTEGRATION_TIMEOUT_MS,
+      invoke: (route, event, signal) => runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs }),
       ...(quiet
         ? {}
         : {

@@ -3,7 +3,8 @@
  *
  *   npm start [-- --port 3000] [--data-dir .local] [--memory] [--quiet]
  *
- * Environment: PORT, TASK_API_DATA_DIR (as the CLI reads it), ALLOWED_ORIGINS (comma list, default http://localhost:5173,http://localhost:3000).
+ * Environment: PORT, TASK_API_DATA_DIR (as the CLI reads it), ALLOWED_ORIGINS (comma list, default
+ * http://localhost:5173,http://localhost:3000), LAMBDA_TIMEOUT_SECONDS (each function's timeout, as deployed: default 10).
  */
 import { parseArgs } from 'node:util';
 import type { RouteDefinition } from '../functions/routes.ts';

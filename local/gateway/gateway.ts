@@ -2,7 +2,8 @@
  * The local API Gateway (REST, Lambda proxy integrations): resources and methods from the route table,
  * the Cognito authorizer in front of every method, CORS preflight from the shared CORS config, the
  * 10 MB payload limit, the 29 s integration timeout, gateway responses shaped like API Gateway's, and one
- * access-log line per request.
+ * access-log line per request. A function stopped at its own timeout (shorter: the infrastructure caps it
+ * at 28 s) is a failed invocation, 502 Internal server error, as in AWS; 504 is for a wait past 29 s.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

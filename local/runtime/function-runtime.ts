@@ -6,7 +6,9 @@
  *  - before each invocation the files under functions/ are checked (size and mtime); after any change
  *    the handlers are rebuilt and the next invocation gets a fresh sandbox, i.e. a whole new module
  *    graph (a cold start). The previous sandbox finishes what it is running and is then terminated.
- *  - a sandbox the gateway gave up on (integration timeout) is retired like a timed-out Lambda.
+ *  - an invocation that runs past its timeout fails ("Task timed out after N seconds"), and its sandbox
+ *    is retired, as Lambda resets a timed-out execution environment; so is a sandbox the gateway gave up
+ *    on (integration timeout).
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,7 +40,10 @@ export interface FunctionRuntimeOptions {
 export interface InvokeOptions {
   requestId: string;
   signal: AbortSignal;
-  /** How long the function may run (for context.getRemainingTimeInMillis). */
+  /**
+   * How long the function may run: past it the invocation fails with a FunctionTimeoutError and the
+   * sandbox is replaced. Also what context.getRemainingTimeInMillis counts down from.
+   */
   timeoutMs: number;
 }
 
@@ -59,6 +64,14 @@ export class FunctionError extends Error {
   ) {
     super(message);
     this.name = 'FunctionError';
+  }
+}
+
+/** A function stopped at its timeout, as Lambda stops it; the gateway answers 502 for it too. */
+export class FunctionTimeoutError extends FunctionError {
+  constructor(timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+    this.name = 'FunctionTimeoutError';
   }
 }
 
@@ -289,23 +302,32 @@ class Sandbox {
       deadline: Date.now() + options.timeoutMs,
     };
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        // The gateway has answered 504; like a timed-out Lambda, this sandbox takes no more work.
+      let timer: NodeJS.Timeout | undefined;
+      const stopWaiting = () => {
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+      };
+      // Like a timed-out Lambda, this sandbox takes no more work; what it is running is left behind.
+      const abandon = (error: FunctionError) => {
+        stopWaiting();
         this.abandoned.add(id);
-        reject(new FunctionError('The function timed out'));
+        reject(error);
         void this.retire();
       };
+      // The gateway has answered 504.
+      const onAbort = () => abandon(new FunctionError('The function timed out'));
       this.pending.set(id, {
         resolve: (value) => {
-          options.signal.removeEventListener('abort', onAbort);
+          stopWaiting();
           resolve(value);
         },
         reject: (error) => {
-          options.signal.removeEventListener('abort', onAbort);
+          stopWaiting();
           reject(error);
         },
       });
       options.signal.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => abandon(new FunctionTimeoutError(options.timeoutMs)), options.timeoutMs);
       this.worker.postMessage(message);
     });
   }

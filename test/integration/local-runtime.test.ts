@@ -3,12 +3,15 @@
  * threads, so hot reload is tested without touching the repository's functions/.
  */
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createFunctionRuntime, type FunctionRuntime } from '../../local/runtime/function-runtime.ts';
+import { createGateway } from '../../local/gateway/gateway.ts';
+import { close, listen } from '../../local/net.ts';
+import { createFunctionRuntime, type FunctionRuntime, FunctionTimeoutError } from '../../local/runtime/function-runtime.ts';
 
 interface Context {
   root: string;
@@ -149,6 +152,51 @@ test('the route table comes from the current build, so a new route is picked up 
     after.routes.map((route) => route.path),
     ['/echo', '/hang'],
   );
+});
+
+/** Settles with `promise`, or rejects after `ms` so that a missing timeout fails the test instead of hanging it. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+}
+
+test('a function that runs past its timeout fails as Lambda stops it, and the next invocation gets a new sandbox', async ({ runtime }) => {
+  const before = body(await invoke(runtime));
+  const pending = runtime.invoke('hang', event, { requestId: 'r-3', signal: new AbortController().signal, timeoutMs: 200 });
+  try {
+    await within(pending, 3000);
+    assert.unreachable('a function past its timeout must fail');
+  } catch (error) {
+    assert.instance(error, FunctionTimeoutError);
+    assert.is((error as Error).message, 'Task timed out after 0.20 seconds');
+  }
+  const after = body(await invoke(runtime));
+  assert.is.not(after.loadedAt, before.loadedAt, 'a new sandbox answers');
+});
+
+test('through the gateway a function timeout is API Gateway’s 502, not the integration timeout’s 504', async ({ runtime, root }) => {
+  await write(root, 'functions/routes.ts', routeTable(['echo', 'hang']));
+  const gateway = createGateway({
+    routes: async () => (await runtime.routeTable()).routes,
+    authorize: async () => ({ ok: true, claims: { sub: 'user-1' } }),
+    allowedOrigins: [],
+    // Stands in for the 29 s integration timeout: well past the function's.
+    timeoutMs: 3000,
+    invoke: (route, proxyEvent, signal) => runtime.invoke(route.handler, proxyEvent, { requestId: 'r-4', signal, timeoutMs: 200 }),
+  });
+  const server = createServer((req, res) => void gateway(req, res));
+  try {
+    const url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    const response = await fetch(`${url}/hang`, { headers: { Authorization: 'token' } });
+    assert.is(response.status, 502);
+    assert.equal(await response.json(), { message: 'Internal server error' });
+    assert.is(response.headers.get('x-amzn-errortype'), 'InternalServerErrorException');
+  } finally {
+    await close(server);
+  }
 });
 
 test.run();

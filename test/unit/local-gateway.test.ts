@@ -115,7 +115,7 @@ test('a body over the payload limit is 413 and reaches no function', async (cont
   assert.is(context.calls.length, 0);
 });
 
-test('a function slower than the integration timeout gets 504 and its invocation is aborted', async (context) => {
+test('an invocation still unanswered at the integration timeout gets 504 and is aborted (a function timeout fails sooner, as a 502)', async (context) => {
   context.invoke = (_route, _event, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve('late')));
   const response = await fetch(`${context.url}/tasks`, { headers: { Authorization: 'good' } });
   assert.is(response.status, 504);
