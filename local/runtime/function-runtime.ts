@@ -237,7 +237,17 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** One worker thread running one build of the handlers. */
+/**
+ * One worker thread running one build of the handlers.
+ *
+ * Concurrency differs from Lambda here: a warm Lambda execution environment runs one invocation at a
+ * time (concurrent requests get more environments, each with a cold start), while a sandbox takes every
+ * invocation it is sent at once, so concurrent requests interleave in one module graph at their awaits
+ * (see invoke(): nothing waits for the previous invocation). Handlers must not keep per-request state in
+ * module scope in either place; here such a bug shows up sooner, never later. Serializing per sandbox
+ * would need a pool of sandboxes (one per concurrent request, each a cold start, all retired on hot
+ * reload) to keep the e2e suites' parallel requests from queueing behind one another, so it is not done.
+ */
 class Sandbox {
   readonly ready: Promise<RouteTable>;
   readonly exited: Promise<void>;
@@ -290,6 +300,7 @@ class Sandbox {
     });
   }
 
+  /** Posts the invocation at once, even while others run in this sandbox (see the class comment). */
   invoke(handler: string, event: APIGatewayProxyEvent, options: InvokeOptions): Promise<unknown> {
     if (options.signal.aborted) return Promise.reject(new FunctionError('The function timed out'));
     const id = ++this.nextId;

@@ -63,6 +63,8 @@ function contextFor(message: InvokeMessage): Context {
 
 Promise.all([loadHandlers(), loadRouteTable()]).then(
   ([handlers, table]) => {
+    // Each message starts an invocation at once, concurrently with any still running: unlike a Lambda
+    // execution environment, which runs one at a time (see Sandbox in function-runtime.ts).
     port.on('message', async (message: InvokeMessage) => {
       try {
         const handler = handlers.get(message.handler);
