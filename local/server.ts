@@ -20,6 +20,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commaList } from '../functions/config/env.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
 import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
 import { startCognito } from './identity/cognito.ts';
@@ -98,10 +99,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     cleanups.push(() => dynamo.stop());
 
     const timeoutMs = functionTimeoutMs();
-    const allowedOrigins = (process.env.ALLOWED_ORIGINS || DEFAULT_ALLOWED_ORIGINS)
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean);
+    const allowedOrigins = commaList(process.env.ALLOWED_ORIGINS || DEFAULT_ALLOWED_ORIGINS);
     const runtime = await createFunctionRuntime({
       projectRoot: PROJECT_ROOT,
       buildDir: join(stateDir, 'build'),
@@ -161,7 +159,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       authorize: createCognitoAuthorizer({ issuer: cognito.issuerOf(pool.userPoolId), clientId: pool.clientId, jwks: key.jwks }),
       // The function stops at the deployed timeout (502, as in AWS); the gateway keeps its own 29 s (504).
       timeoutMs: INTEGRATION_TIMEOUT_MS,
-      invoke: (route, event, signal) => runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs }),
+      invoke: (route, event, signal) =>
+        runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs }),
       ...(quiet
         ? {}
         : {
