@@ -46,7 +46,8 @@ export interface InfraConfig {
   /** `<app>-<stage>`: every resource name starts with it. */
   prefix: string;
   allowedOrigins: string[];
-  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix: string };
+  /** domainPrefix: AUTH_DOMAIN_PREFIX, or undefined for `<prefix>-<hash of the pool id>`. */
+  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string };
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
   throttling: { rateLimit: number; burstLimit: number };
@@ -62,6 +63,9 @@ export interface InfraConfig {
    */
   offline: boolean;
 }
+
+/** Hex characters of the user pool id's hash that make the default hosted-UI domain prefix unique. */
+export const DOMAIN_SUFFIX_LENGTH = 10;
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -151,10 +155,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
   for (const url of callbackUrls) checkUrl('AUTH_CALLBACK_URLS', url, stage);
   for (const url of logoutUrls) checkUrl('AUTH_LOGOUT_URLS', url, stage);
 
-  const domainPrefix = env.AUTH_DOMAIN_PREFIX || prefix;
+  // Cognito prefix domains are shared by every AWS customer in a region, so `<app>-<stage>` alone is likely
+  // taken: without AUTH_DOMAIN_PREFIX the stack appends a suffix derived from its own user pool's id.
+  const domainPrefix = env.AUTH_DOMAIN_PREFIX || undefined;
+  const checkedPrefix = domainPrefix ?? `${prefix}-${'0'.repeat(DOMAIN_SUFFIX_LENGTH)}`;
   // Cognito: lower-case letters, digits and hyphens, not starting or ending with a hyphen, no "aws"/"amazon"/"cognito".
-  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix) || /aws|amazon|cognito/.test(domainPrefix)) {
-    throw new ConfigError(`AUTH_DOMAIN_PREFIX "${domainPrefix}" is not a valid Cognito domain prefix`);
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(checkedPrefix) || /aws|amazon|cognito/.test(checkedPrefix)) {
+    throw new ConfigError(
+      domainPrefix
+        ? `AUTH_DOMAIN_PREFIX "${domainPrefix}" is not a valid Cognito domain prefix`
+        : `"${prefix}" cannot start a Cognito domain prefix: set AUTH_DOMAIN_PREFIX`,
+    );
   }
 
   const runtime = env.LAMBDA_RUNTIME || SUPPORTED_RUNTIMES[0];

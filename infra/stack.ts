@@ -5,7 +5,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { type RouteDefinition, routes as allRoutes } from '../functions/routes.ts';
+import { routes as allRoutes, type RouteDefinition } from '../functions/routes.ts';
 import type { InfraConfig } from './config.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
@@ -42,6 +42,9 @@ export class TaskApiStack extends TerraformStack {
       defaultTags: [{ tags: { app: config.app, stage: config.stage, 'managed-by': 'cdktf' } }],
       ...(config.offline ? OFFLINE_PROVIDER : {}),
     });
+
+    // use_lockfile (S3 state locking) needs Terraform 1.10; say so at init instead of failing on the argument.
+    this.addOverride('terraform.required_version', '>= 1.10.0');
 
     if (config.state) {
       const backend = new S3Backend(this, {

@@ -61,6 +61,9 @@ export const GATEWAY_RESPONSES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 
  */
 export const GATEWAY_RESPONSE_TEMPLATE = '{"message":$context.error.messageString}';
 
+/** Where stages' access logs go; the account logging role may write under it. */
+export const ACCESS_LOG_GROUP_PREFIX = '/aws/apigateway/';
+
 /** One JSON object per request in the access log. */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
@@ -177,6 +180,13 @@ export class Api extends Construct {
       // Bodies are validated by the function's schema, which answers in the API's error envelope.
       validateRequestBody: false,
     });
+    definition.push({ authorizer: { type: 'COGNITO_USER_POOLS', identitySource: AUTHORIZER_IDENTITY_SOURCE }, validator: 'parameters' });
+    /**
+     * What the deployment serves that is only known at apply time: a replaced user pool or function
+     * changes the authorizer or an integration in place, and a stage keeps serving its old snapshot
+     * until it is redeployed.
+     */
+    const appliedParts: string[] = [options.userPoolArn, authorizer.id, validator.id];
 
     // Resources, parents first.
     const resourceIds = new Map<string, string>([['/', api.rootResourceId]]);
@@ -226,6 +236,7 @@ export class Api extends Construct {
         sourceArn: methodSourceArn(api.executionArn, route),
       });
       deployed.push(method, integration);
+      appliedParts.push(integration.uri);
       definition.push({ route: route.operationId, method: route.method, path: route.path, parameters, functionName: route.handler });
     }
 
@@ -248,7 +259,9 @@ export class Api extends Construct {
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: api.id,
       description: `${options.prefix}: managed by cdktf`,
-      triggers: { redeployment: createHash('sha256').update(JSON.stringify(definition)).digest('hex') },
+      triggers: {
+        redeployment: Fn.sha1(Fn.jsonencode([createHash('sha256').update(JSON.stringify(definition)).digest('hex'), ...appliedParts])),
+      },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: deployed,
     });
@@ -258,7 +271,7 @@ export class Api extends Construct {
     const accountSetup: ITerraformDependable[] = [];
     if (options.manageAccount) accountSetup.push(this.accountLoggingRole(api.executionArn, options.prefix));
     const accessLogs = new CloudwatchLogGroup(this, 'access-logs', {
-      name: `/aws/apigateway/${options.prefix}-access`,
+      name: `${ACCESS_LOG_GROUP_PREFIX}${options.prefix}-access`,
       retentionInDays: options.logRetentionDays,
     });
     const executionLogs = new CloudwatchLogGroup(this, 'execution-logs', {
@@ -328,8 +341,9 @@ export class Api extends Construct {
   }
 
   /**
-   * The account-wide (per region) role API Gateway writes execution logs with. Scoped to API Gateway's
-   * own log groups instead of the managed policy's `logs:*`-on-`*`; DescribeLogGroups is a list call,
+   * The account-wide (per region) role API Gateway writes execution and access logs with. Scoped to API
+   * Gateway's execution log groups and the access log groups under ACCESS_LOG_GROUP_PREFIX instead of
+   * the managed policy's `logs:*`-on-`*`; DescribeLogGroups is a list call,
    * so it gets the account's log groups (an ARN pattern, documented in test/infra/policy-exceptions.ts).
    */
   private accountLoggingRole(executionArn: string, prefix: string): ApiGatewayAccount {
@@ -352,6 +366,13 @@ export class Api extends Construct {
           Effect: 'Allow',
           Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
           Resource: [`${logGroups}:API-Gateway-Execution-Logs_*`, `${logGroups}:API-Gateway-Execution-Logs_*:log-stream:*`],
+        },
+        {
+          // Access logs are written with this same account role, into the groups stages name as destination.
+          Sid: 'AccessLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+          Resource: [`${logGroups}:${ACCESS_LOG_GROUP_PREFIX}*`, `${logGroups}:${ACCESS_LOG_GROUP_PREFIX}*:log-stream:*`],
         },
         { Sid: 'ListLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: `${logGroups}:*` },
       ]),

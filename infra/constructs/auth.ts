@@ -7,8 +7,10 @@ import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group/ind
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool/index.js';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client/index.js';
 import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain/index.js';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP } from '../../functions/routes.ts';
+import { DOMAIN_SUFFIX_LENGTH } from '../config.ts';
 import { PASSWORD_POLICY } from '../password-policy.ts';
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
@@ -20,7 +22,8 @@ export interface AuthOptions {
   prefix: string;
   callbackUrls: string[];
   logoutUrls: string[];
-  domainPrefix: string;
+  /** The hosted-UI domain prefix; by default `<prefix>-<hash of the pool id>`, unique among all AWS customers. */
+  domainPrefix?: string;
   deletionProtection: boolean;
 }
 
@@ -71,7 +74,12 @@ export class Auth extends Construct {
       tokenValidityUnits: [{ accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' }],
     });
 
-    const domain = new CognitoUserPoolDomain(this, 'domain', { domain: options.domainPrefix, userPoolId: pool.id });
+    // Hex digits: they cannot spell the words Cognito refuses in a prefix ("aws", "amazon", "cognito").
+    const uniqueSuffix = Fn.substr(Fn.sha1(pool.id), 0, DOMAIN_SUFFIX_LENGTH);
+    const domain = new CognitoUserPoolDomain(this, 'domain', {
+      domain: options.domainPrefix ?? `${options.prefix}-${uniqueSuffix}`,
+      userPoolId: pool.id,
+    });
 
     this.userPoolId = pool.id;
     this.userPoolArn = pool.arn;

@@ -24,7 +24,8 @@ export const WILDCARD_EXCEPTIONS: WildcardException[] = [
     sid: 'Logs',
     resource: /^<ref>:log-stream:\*$/,
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    reason: 'Lambda names a new log stream per execution environment; the wildcard is limited to the streams of the function’s own log group.',
+    reason:
+      'Lambda names a new log stream per execution environment; the wildcard is limited to the streams of the function’s own log group.',
   },
   {
     sid: 'ExecutionLogs',
@@ -32,6 +33,13 @@ export const WILDCARD_EXCEPTIONS: WildcardException[] = [
     actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
     reason:
       'The API Gateway account role serves every REST API of the account and region; API Gateway names the groups API-Gateway-Execution-Logs_<api id>/<stage>. Narrower than the managed policy (logs:* on *).',
+  },
+  {
+    sid: 'AccessLogs',
+    resource: /^arn:<ref>:logs:<ref>:<ref>:log-group:\/aws\/apigateway\/\*(:log-stream:\*)?$/,
+    actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+    reason:
+      'API Gateway writes every stage’s access logs with the one account role; the wildcard is limited to the /aws/apigateway/ groups stages log to.',
   },
   {
     sid: 'ListLogGroups',

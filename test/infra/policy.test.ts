@@ -56,7 +56,9 @@ for (const [stage, tf] of Object.entries(stacks)) {
       for (const statement of statements) {
         for (const resource of asList(statement.Resource)) {
           if (!withoutRefs(resource).includes('*')) continue;
-          const exception = WILDCARD_EXCEPTIONS.find((candidate) => candidate.sid === statement.Sid && candidate.resource.test(withoutRefs(resource)));
+          const exception = WILDCARD_EXCEPTIONS.find(
+            (candidate) => candidate.sid === statement.Sid && candidate.resource.test(withoutRefs(resource)),
+          );
           assert.ok(exception, `${name}: undocumented wildcard resource ${resource} (${statement.Sid})`);
           assert.equal([...asList(statement.Action)].sort(), [...exception.actions].sort(), `${name}: ${statement.Sid} actions`);
           used.add(exception.sid);
@@ -79,12 +81,18 @@ for (const [stage, tf] of Object.entries(stacks)) {
       assert.is(dynamo.length, 1, route.handler);
       const [statement] = dynamo as [Statement];
       assert.equal(asList(statement.Action).sort(), [...route.dynamodb.actions].sort(), `${route.handler} actions`);
-      const expected = [...(route.dynamodb.onTable ? [tableRef] : []), ...route.dynamodb.indexes.map((index) => `${tableRef}/index/${index}`)];
+      const expected = [
+        ...(route.dynamodb.onTable ? [tableRef] : []),
+        ...route.dynamodb.indexes.map((index) => `${tableRef}/index/${index}`),
+      ];
       assert.equal(asList(statement.Resource).sort(), expected.sort(), `${route.handler} resources`);
 
       const kms = raw.filter((candidate) => asList(candidate.Action).some((action) => action.startsWith('kms:')));
       if (route.paginated) {
-        assert.equal(kms.map((candidate) => asList(candidate.Action)), [['kms:GenerateMac']]);
+        assert.equal(
+          kms.map((candidate) => asList(candidate.Action)),
+          [['kms:GenerateMac']],
+        );
         assert.match(String(kms[0]?.Resource), /^\$\{aws_kms_key\..+\.arn\}$/);
       } else assert.is(kms.length, 0, `${route.handler} must not use the page-token key`);
     }
@@ -111,7 +119,11 @@ for (const [stage, tf] of Object.entries(stacks)) {
   test(`${stage}: every lambda permission is scoped to one method of this API`, () => {
     for (const [name, permission] of resourcesOf(tf, 'aws_lambda_permission')) {
       assert.is(permission.principal, 'apigateway.amazonaws.com', name);
-      assert.match(permission.source_arn, /^\$\{aws_api_gateway_rest_api\.[^}]+\.execution_arn\}\/\*\/(GET|POST|PATCH|DELETE)\/[a-z]/, name);
+      assert.match(
+        permission.source_arn,
+        /^\$\{aws_api_gateway_rest_api\.[^}]+\.execution_arn\}\/\*\/(GET|POST|PATCH|DELETE)\/[a-z]/,
+        name,
+      );
     }
   });
 

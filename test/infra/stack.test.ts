@@ -1,16 +1,21 @@
 import { Testing } from 'cdktf';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { tableDesign } from '../../functions/dynamodb/table-design.ts';
 import { CORS_ALLOWED_HEADERS } from '../../functions/http/cors.ts';
 import { ADMIN_GROUP, routes } from '../../functions/routes.ts';
-import { tableDesign } from '../../functions/dynamodb/table-design.ts';
 import { MAX_LAMBDA_TIMEOUT_SECONDS } from '../../infra/config.ts';
 import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../../infra/constructs/api.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
 import { ensureDist, resourcesOf, synthStack } from './support.ts';
 
 const dev = synthStack();
-const prod = synthStack({ STAGE: 'prod', ALLOWED_ORIGINS: 'https://app.example.com', AUTH_CALLBACK_URLS: 'https://app.example.com/callback', AUTH_LOGOUT_URLS: 'https://app.example.com/' });
+const prod = synthStack({
+  STAGE: 'prod',
+  ALLOWED_ORIGINS: 'https://app.example.com',
+  AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
+  AUTH_LOGOUT_URLS: 'https://app.example.com/',
+});
 const one = <T>(list: Array<[string, T]>): T => {
   assert.is(list.length, 1, 'exactly one resource expected');
   return (list[0] as [string, T])[1];
@@ -24,7 +29,12 @@ test('the table is on-demand with PK/SK and every index of the table design', ()
   assert.is(table.range_key, 'SK');
   assert.equal(table.attribute.map((a: { name: string }) => a.name).sort(), tableDesign.attributes.map((a) => a.name).sort());
   assert.equal(
-    table.global_secondary_index.map((i: { name: string; hash_key: string; range_key: string; projection_type: string }) => [i.name, i.hash_key, i.range_key, i.projection_type]),
+    table.global_secondary_index.map((i: { name: string; hash_key: string; range_key: string; projection_type: string }) => [
+      i.name,
+      i.hash_key,
+      i.range_key,
+      i.projection_type,
+    ]),
     [
       ['GSI1', 'GSI1PK', 'GSI1SK', 'ALL'],
       ['GSI2', 'GSI2PK', 'GSI2SK', 'ALL'],
@@ -88,7 +98,13 @@ test('the app client is public, code-flow only, does not leak user existence and
 test('callback URLs and the hosted-UI domain come from the configuration', () => {
   const client = one(resourcesOf(prod.tf, 'aws_cognito_user_pool_client'));
   assert.equal(client.callback_urls, ['https://app.example.com/callback']);
-  assert.is(one(resourcesOf(prod.tf, 'aws_cognito_user_pool_domain')).domain, 'task-api-prod');
+  const chosen = synthStack({ AUTH_DOMAIN_PREFIX: 'acme-tasks' });
+  assert.is(one(resourcesOf(chosen.tf, 'aws_cognito_user_pool_domain')).domain, 'acme-tasks');
+});
+
+test('without a configured prefix the hosted-UI domain is made unique from the pool id', () => {
+  const domain = one(resourcesOf(prod.tf, 'aws_cognito_user_pool_domain')).domain;
+  assert.match(domain, /^task-api-prod-\$\{substr\(sha1\(aws_cognito_user_pool\.[\w-]+\.id\), 0, 10\)\}$/);
 });
 
 // Functions
@@ -129,7 +145,12 @@ test('functions get the table name and origins, and only paginated routes get th
 });
 
 test('the page-token key is an HMAC_256 key for GENERATE_VERIFY_MAC', () => {
-  assert.ok(Testing.toHaveResourceWithProperties(dev.json, 'aws_kms_key', { customer_master_key_spec: 'HMAC_256', key_usage: 'GENERATE_VERIFY_MAC' }));
+  assert.ok(
+    Testing.toHaveResourceWithProperties(dev.json, 'aws_kms_key', {
+      customer_master_key_spec: 'HMAC_256',
+      key_usage: 'GENERATE_VERIFY_MAC',
+    }),
+  );
 });
 
 test('every function logs to its own log group with the stage’s retention', () => {
@@ -152,7 +173,9 @@ const methods = resourcesOf(dev.tf, 'aws_api_gateway_method').map(([, method]) =
 const resources = resourcesOf(dev.tf, 'aws_api_gateway_resource').map(([, resource]) => resource);
 
 test('the REST API is regional, with one resource per path segment of the route table', () => {
-  assert.ok(Testing.toHaveResourceWithProperties(dev.json, 'aws_api_gateway_rest_api', { endpoint_configuration: { types: ['REGIONAL'] } }));
+  assert.ok(
+    Testing.toHaveResourceWithProperties(dev.json, 'aws_api_gateway_rest_api', { endpoint_configuration: { types: ['REGIONAL'] } }),
+  );
   assert.equal(resourcePaths(routes), ['/admin', '/tasks', '/admin/tasks', '/tasks/{taskId}']);
   assert.equal(resources.map((resource) => resource.path_part).sort(), ['admin', 'tasks', 'tasks', '{taskId}']);
 });
@@ -227,10 +250,21 @@ test('with several origins, gateway errors allow no origin rather than echoing a
   }
 });
 
+test('the stack asks for Terraform 1.10 or later (S3 lock files)', () => {
+  assert.is(dev.tf.terraform.required_version, '>= 1.10.0');
+});
+
 test('the deployment is re-created before the old one goes whenever the definition changes', () => {
   const deployment = one(resourcesOf(dev.tf, 'aws_api_gateway_deployment'));
   assert.equal(deployment.lifecycle, { create_before_destroy: true });
-  assert.match(deployment.triggers.redeployment, /^[0-9a-f]{64}$/);
+  // sha1 over the definition's hash and what is only known at apply time (pool ARN, authorizer, integrations).
+  assert.match(
+    deployment.triggers.redeployment,
+    /^\$\{sha1\(jsonencode\(\["[0-9a-f]{64}", aws_cognito_user_pool\.[\w-]+\.arn, aws_api_gateway_authorizer\./,
+  );
+  for (const [name] of resourcesOf(dev.tf, 'aws_api_gateway_integration').filter(([, integration]) => integration.type === 'AWS_PROXY')) {
+    assert.ok(deployment.triggers.redeployment.includes(`aws_api_gateway_integration.${name}.uri`), name);
+  }
   assert.ok(deployment.depends_on.length > routes.length * 2);
   const changed = one(resourcesOf(synthStack({ ALLOWED_ORIGINS: 'https://other.example.com' }).tf, 'aws_api_gateway_deployment'));
   assert.is.not(changed.triggers.redeployment, deployment.triggers.redeployment);
@@ -261,6 +295,26 @@ test('API Gateway gets its account-level CloudWatch role, unless another stack m
   assert.is(resourcesOf(synthStack({ APIGW_MANAGE_ACCOUNT: 'false' }).tf, 'aws_api_gateway_account').length, 0);
 });
 
+test('the account role may write the stage’s access log group (access logs use that role too)', () => {
+  const [roleName] =
+    (one(resourcesOf(dev.tf, 'aws_api_gateway_account')).cloudwatch_role_arn as string).match(/aws_iam_role\.([\w-]+)\./)?.slice(1) ?? [];
+  const policy = resourcesOf(dev.tf, 'aws_iam_role_policy')
+    .map(([, candidate]) => candidate)
+    .find((candidate) => candidate.role === `\${aws_iam_role.${roleName}.id}`);
+  // Terraform references inside the JSON may hold quotes: neutralize them before parsing.
+  const text = (policy?.policy ?? '{}').replace(/\$\{[^}]*\}/g, (ref: string) => ref.replace(/"/g, "'"));
+  const statements = JSON.parse(text).Statement as { Action: string[]; Resource: string[] }[];
+  const accessLogs = one(resourcesOf(dev.tf, 'aws_cloudwatch_log_group').filter(([, group]) => /-access$/.test(group.name)));
+  const writable = statements
+    .filter((statement) => statement.Action.includes('logs:PutLogEvents'))
+    .flatMap((statement) => statement.Resource)
+    .map((resource) => new RegExp(`:log-group:${resource.split(':log-group:')[1]?.replace(/[/.]/g, '\\$&').replace(/\*/g, '.*')}$`));
+  assert.ok(
+    writable.some((pattern) => pattern.test(`:log-group:${accessLogs.name}:log-stream:x`)),
+    `${accessLogs.name} is writable by the account role`,
+  );
+});
+
 test('each function may be invoked only by its own method', () => {
   const permissions = resourcesOf(dev.tf, 'aws_lambda_permission').map(([, permission]) => permission);
   assert.is(permissions.length, routes.length);
@@ -276,7 +330,13 @@ test('each function may be invoked only by its own method', () => {
 test('state goes to S3 with a lock file when a bucket is configured, to a local file otherwise', () => {
   assert.ok(dev.tf.terraform.backend.local);
   const remote = synthStack({ TF_STATE_BUCKET: 'my-state' }).tf.terraform.backend;
-  assert.equal(remote.s3, { bucket: 'my-state', key: 'task-api/dev/terraform.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true });
+  assert.equal(remote.s3, {
+    bucket: 'my-state',
+    key: 'task-api/dev/terraform.tfstate',
+    region: 'eu-west-1',
+    encrypt: true,
+    use_lockfile: true,
+  });
 });
 
 test('the provider is pinned to aws 5.100.0 and uses real credentials unless planning offline', () => {
@@ -290,7 +350,14 @@ test('the provider is pinned to aws 5.100.0 and uses real credentials unless pla
 });
 
 test('the outputs are the API URL, user pool, client, table and region', () => {
-  assert.equal(Object.keys(dev.tf.output).sort(), ['api_url', 'auth_domain', 'region', 'table_name', 'user_pool_client_id', 'user_pool_id']);
+  assert.equal(Object.keys(dev.tf.output).sort(), [
+    'api_url',
+    'auth_domain',
+    'region',
+    'table_name',
+    'user_pool_client_id',
+    'user_pool_id',
+  ]);
   assert.match(dev.tf.output.api_url.value, /^\$\{aws_api_gateway_stage\..+\.invoke_url\}$/);
 });
 

@@ -6,7 +6,8 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../../infra/config.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: workflow files are untyped YAML
-const load = (name: string): any => parse(readFileSync(join(REPO_ROOT, '.github', 'workflows', name), 'utf8'), { strict: true, uniqueKeys: true });
+const load = (name: string): any =>
+  parse(readFileSync(join(REPO_ROOT, '.github', 'workflows', name), 'utf8'), { strict: true, uniqueKeys: true });
 const makeTargets = new Set([...readFileSync(join(REPO_ROOT, 'Makefile'), 'utf8').matchAll(/^([a-z-]+):/gm)].map((match) => match[1]));
 // biome-ignore lint/suspicious/noExplicitAny: see load
 const steps = (job: any): any[] => job.steps ?? [];
@@ -21,7 +22,10 @@ test('the pull-request workflow builds, tests with CI=true and synthesizes', () 
   const commands = runs(pr.jobs.test);
   for (const expected of ['npm ci', 'npm run build', 'npm test', 'npx cdktf synth']) assert.ok(commands.includes(expected), expected);
   assert.is(steps(pr.jobs.test).find((step) => step.run === 'npm test').env.CI, 'true');
-  assert.ok(commands.some((command) => command.includes('scripts/infra-provider-mirror.sh')), 'the offline plan tests need the mirror in CI');
+  assert.ok(
+    commands.some((command) => command.includes('scripts/infra-provider-mirror.sh')),
+    'the offline plan tests need the mirror in CI',
+  );
 });
 
 test('the plan job uses OIDC, plans and posts the plan as a PR comment', () => {
