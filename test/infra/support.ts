@@ -3,10 +3,9 @@
  * terraform and the provider mirror are.
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { Testing } from 'cdktf';
 import { routes } from '../../functions/routes.ts';
 import { type InfraConfig, loadConfig, REPO_ROOT } from '../../infra/config.ts';
@@ -15,58 +14,15 @@ import { TaskApiStack } from '../../infra/stack.ts';
 const handlers = [...new Set(routes.map((route) => route.handler))];
 let distDir: string | undefined;
 
-/** A one-file, uncompressed zip: enough for a placeholder bundle (no dependency needed). */
-function storedZip(name: string, content: string): Buffer {
-  const data = Buffer.from(content);
-  const file = Buffer.from(name);
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(file.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(file.length, 28);
-  const centralOffset = local.length + file.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + file.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
-  return Buffer.concat([local, file, data, central, file, end]);
-}
-
-/**
- * A directory with `<handler>.zip` for every route: the real `dist/` (built once with `npm run build`
- * when it is incomplete and the build script exists), else placeholder bundles in a temp directory.
- */
+/** `dist/` with `<handler>.zip` for every route, built once with `npm run build` when it is incomplete. */
 export function ensureDist(): string {
   if (distDir) return distDir;
   const dist = join(REPO_ROOT, 'dist');
   const complete = () => handlers.every((handler) => existsSync(join(dist, `${handler}.zip`)));
-  if (!complete() && existsSync(join(REPO_ROOT, 'scripts', 'build.ts'))) {
-    execSync('npm run build', { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  if (complete()) {
-    distDir = dist;
-    return dist;
-  }
-  const placeholder = mkdtempSync(join(tmpdir(), 'task-api-dist-'));
-  for (const handler of handlers) {
-    const source = `export const handler = async () => ({ statusCode: 200, body: '${handler}' });\n`;
-    writeFileSync(join(placeholder, `${handler}.zip`), storedZip('index.mjs', source));
-  }
-  distDir = placeholder;
-  return placeholder;
+  if (!complete()) execSync('npm run build', { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!complete()) throw new Error('npm run build did not produce a zip for every route');
+  distDir = dist;
+  return dist;
 }
 
 /** The configuration the suites use: the defaults of `stage`, plus whatever a test overrides. */
