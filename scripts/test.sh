@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0 status=0
 run_step() { echo "▶ $*"; "$@" || status=1; }
 run_step npx tsc -p .
-run_step npx biome lint .
+run_step npx biome lint --error-on-warnings .
 for folder in unit infra integration e2e; do
   [ -d "test/$folder" ] || continue
   echo "▶ test/$folder"
