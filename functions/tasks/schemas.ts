@@ -104,8 +104,3 @@ export const errorSchema = z.object({
   }),
   request_id: z.string(),
 });
-
-export type CreateTaskBody = z.output<typeof createTaskBody>;
-export type UpdateTaskBody = z.output<typeof updateTaskBody>;
-export type ListTasksQuery = z.output<typeof listTasksQuery>;
-export type AdminListTasksQuery = z.output<typeof adminListTasksQuery>;

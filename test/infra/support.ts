@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
-import { routes } from '../../functions/routes.ts';
 import { type InfraConfig, loadConfig, REPO_ROOT } from '../../infra/config.ts';
 import { TaskApiStack } from '../../infra/stack.ts';
+import { handlerNames } from '../../scripts/bundle.ts';
 
-const handlers = [...new Set(routes.map((route) => route.handler))];
+const handlers = handlerNames();
 let distDir: string | undefined;
 
 /** `dist/` with `<handler>.zip` for every route, built once with `npm run build` when it is incomplete. */
