@@ -3,14 +3,29 @@ SHELL := bash
 .DEFAULT_GOAL := help
 STAGE ?= dev
 export STAGE
+# Terraform and cdktf ask checkpoint-api.hashicorp.com for news on every run: never (offline, CI, plans).
+export CHECKPOINT_DISABLE := 1
+VENV := .venv
 
-.PHONY: help install build test bench openapi start smoke synth plan deploy destroy clean
+.PHONY: help install tools build test bench openapi start smoke synth plan deploy destroy clean rehearse policy
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
 install: ## Install the pinned dependencies (npm ci)
 	npm ci
+
+tools: ## Install the pinned Python tools (moto, checkov, schemathesis: requirements-tools.txt) into .venv/
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$$(grep -m1 '^uv==' requirements-tools.txt)"
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python -r requirements-tools.txt
+	@$(VENV)/bin/python -c "import moto, checkov, schemathesis" && echo "tools: moto, checkov and schemathesis installed in $(VENV)/"
+
+rehearse: ## Deploy rehearsal: build, apply dev + prod to moto, re-plan (no changes), check the design, destroy
+	npm run --silent rehearse
+
+policy: ## checkov on the synthesized dev + prod stacks and the offline plan (skips listed in .checkov.yaml)
+	npm run --silent policy
 
 build: ## Bundle every route's handler into a deterministic dist/<handler>.zip
 	npm run build

@@ -10,13 +10,30 @@ import { commaList } from '../functions/config/env.ts';
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** The hashicorp/aws release the bindings (@cdktf/provider-aws 20.1.0) and the offline mirror are for. */
+export const PINNED_AWS_PROVIDER_VERSION = '5.100.0';
+
 /**
- * Lambda runtimes the pinned provider (hashicorp/aws 5.100.0, @cdktf/provider-aws 20.1.0) accepts:
- * its `runtime` argument is validated against the AWS SDK enum of its release, which ends at nodejs22.x.
- * nodejs24.x needs hashicorp/aws 6.x (@cdktf/provider-aws 21+); add it here together with that upgrade.
+ * Lambda runtimes, each with the first hashicorp/aws release whose `runtime` validation accepts it.
+ * nodejs22.x: AWS deprecates it on 2027-04-30, blocks creating functions on 2027-06-01 and updating them
+ * on 2027-07-01. nodejs24.x needs hashicorp/aws >= 6.19, which a machine that reaches the Terraform
+ * registry selects with AWS_PROVIDER_VERSION; the pinned mirror (5.100.0) stays the offline default.
  */
-export const SUPPORTED_RUNTIMES = ['nodejs22.x'] as const;
-export type LambdaRuntime = (typeof SUPPORTED_RUNTIMES)[number];
+export const RUNTIME_MIN_PROVIDER = { 'nodejs22.x': '5.0.0', 'nodejs24.x': '6.19.0' } as const;
+export type LambdaRuntime = keyof typeof RUNTIME_MIN_PROVIDER;
+export const SUPPORTED_RUNTIMES = Object.keys(RUNTIME_MIN_PROVIDER) as LambdaRuntime[];
+export const DEFAULT_RUNTIME: LambdaRuntime = 'nodejs22.x';
+
+/** `6.19.0` -> [6, 19, 0]: enough to order provider releases. */
+function versionParts(version: string): number[] {
+  return version.split('.').map(Number);
+}
+
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const [a, b] = [versionParts(version), versionParts(minimum)];
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
 
 /** The esbuild target matching a Lambda runtime: `nodejs22.x` -> `node22`. The build follows the runtime. */
 export function esbuildTargetOf(runtime: LambdaRuntime): string {
@@ -47,12 +64,25 @@ export interface InfraConfig {
   prefix: string;
   allowedOrigins: string[];
   /** domainPrefix: AUTH_DOMAIN_PREFIX, or undefined for `<prefix>-<hash of the pool id>`. */
-  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string };
+  /**
+   * allowPasswordAuth: the app client also allows USER_PASSWORD_AUTH (the password is sent to Cognito);
+   * off unless AUTH_ALLOW_PASSWORD_FLOW=true. The design's flows are SRP, refresh and the OAuth code flow.
+   */
+  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string; allowPasswordAuth: boolean };
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
   throttling: { rateLimit: number; burstLimit: number };
-  /** Declare the account-level API Gateway CloudWatch role (one per account and region). */
+  /** Declare the account-level API Gateway CloudWatch role (one stack per account and region). */
   manageApiGatewayAccount: boolean;
+  /** The hashicorp/aws release the stack requires (exact). */
+  awsProviderVersion: string;
+  /** The table and user pool refuse deletion (prod by default; DELETION_PROTECTION=false before a destroy). */
+  deletionProtection: boolean;
+  /**
+   * Deploy rehearsal only: every AWS API the provider calls goes to this loopback emulator (moto), with
+   * its test credentials. Never set for a deployable stack.
+   */
+  rehearsalEndpoint?: string;
   /** S3 state (with a lock file) when a bucket is configured; local state otherwise. */
   state?: StateBackendConfig;
   /** Where `dist/<handler>.zip` are (absolute). */
@@ -73,10 +103,30 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: number; burstLimit: number }> = {
-  dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100 },
-  prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400 },
+/**
+ * manageAccount: which stage owns API Gateway's account-wide CloudWatch role by default. dev is what a new
+ * account deploys first (`make build && cdktf deploy`), so it owns it; prod, which usually shares an
+ * account with dev or is set up by CI, does not unless APIGW_MANAGE_ACCOUNT=true (see the README).
+ */
+const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: number; burstLimit: number; manageAccount: boolean; deletionProtection: boolean }> = {
+  dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100, manageAccount: true, deletionProtection: false },
+  prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400, manageAccount: false, deletionProtection: true },
 };
+
+/** The rehearsal emulator must be on this machine: a rehearsal never sends test credentials elsewhere. */
+function rehearsalEndpoint(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`TASK_API_REHEARSAL_ENDPOINT: "${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new ConfigError(`TASK_API_REHEARSAL_ENDPOINT must be an http URL on loopback (the moto server), got "${raw}"`);
+  }
+  return url.origin;
+}
 
 const DEV_ORIGIN = 'http://localhost:3000';
 
@@ -168,10 +218,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     );
   }
 
-  const runtime = env.LAMBDA_RUNTIME || SUPPORTED_RUNTIMES[0];
+  const awsProviderVersion = env.AWS_PROVIDER_VERSION || PINNED_AWS_PROVIDER_VERSION;
+  if (!/^\d+\.\d+\.\d+$/.test(awsProviderVersion)) {
+    throw new ConfigError(`AWS_PROVIDER_VERSION must be an exact hashicorp/aws release such as 6.19.0, got "${awsProviderVersion}"`);
+  }
+  if (!versionAtLeast(awsProviderVersion, PINNED_AWS_PROVIDER_VERSION)) {
+    throw new ConfigError(`AWS_PROVIDER_VERSION must be ${PINNED_AWS_PROVIDER_VERSION} or later, got ${awsProviderVersion}`);
+  }
+  const runtime = env.LAMBDA_RUNTIME || DEFAULT_RUNTIME;
   if (!(SUPPORTED_RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new ConfigError(`LAMBDA_RUNTIME must be one of ${SUPPORTED_RUNTIMES.join(', ')}, got "${runtime}"`);
+  }
+  const minimumProvider = RUNTIME_MIN_PROVIDER[runtime as LambdaRuntime];
+  if (!versionAtLeast(awsProviderVersion, minimumProvider)) {
     throw new ConfigError(
-      `LAMBDA_RUNTIME must be one of ${SUPPORTED_RUNTIMES.join(', ')} (what the pinned hashicorp/aws 5.100.0 accepts), got "${runtime}"`,
+      `LAMBDA_RUNTIME=${runtime} needs hashicorp/aws ${minimumProvider} or later: set AWS_PROVIDER_VERSION=${minimumProvider} (the pinned ${PINNED_AWS_PROVIDER_VERSION} rejects it)`,
     );
   }
 
@@ -181,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
   }
 
   const offline = flag(env, 'TASK_API_OFFLINE', false);
+  const rehearsal = rehearsalEndpoint(env.TASK_API_REHEARSAL_ENDPOINT);
+  if (offline && rehearsal) throw new ConfigError('TASK_API_OFFLINE and TASK_API_REHEARSAL_ENDPOINT exclude each other');
   const stateBucket = env.TF_STATE_BUCKET || undefined;
   const state =
     stateBucket && !offline
@@ -194,7 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     region,
     prefix,
     allowedOrigins,
-    auth: { callbackUrls, logoutUrls, domainPrefix },
+    auth: { callbackUrls, logoutUrls, domainPrefix, allowPasswordAuth: flag(env, 'AUTH_ALLOW_PASSWORD_FLOW', false) },
     lambda: {
       runtime: runtime as LambdaRuntime,
       memoryMb: integer(env, 'LAMBDA_MEMORY_MB', 512, 128, 10240),
@@ -205,7 +268,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
       rateLimit: integer(env, 'API_THROTTLE_RATE', defaults.rateLimit, 1, 10000),
       burstLimit: integer(env, 'API_THROTTLE_BURST', defaults.burstLimit, 1, 5000),
     },
-    manageApiGatewayAccount: flag(env, 'APIGW_MANAGE_ACCOUNT', true),
+    manageApiGatewayAccount: flag(env, 'APIGW_MANAGE_ACCOUNT', defaults.manageAccount),
+    awsProviderVersion,
+    deletionProtection: flag(env, 'DELETION_PROTECTION', defaults.deletionProtection),
+    ...(rehearsal ? { rehearsalEndpoint: rehearsal } : {}),
     state,
     distDir: isAbsolute(distRaw) ? distRaw : resolve(REPO_ROOT, distRaw),
     offline,

@@ -21,3 +21,12 @@ export function close(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** A TCP port on loopback that was free a moment ago (for a child process that must be told its port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:http');
+  const server = createServer();
+  const port = await listen(server, 0, '127.0.0.1');
+  await close(server);
+  return port;
+}

@@ -8,15 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { routes } from '../functions/routes.ts';
-import { esbuildTargetOf, SUPPORTED_RUNTIMES } from '../infra/config.ts';
+import { DEFAULT_RUNTIME, esbuildTargetOf } from '../infra/config.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The syntax level of the runtime the stack deploys (see SUPPORTED_RUNTIMES: nodejs22.x until the
- * provider upgrade allows nodejs24.x); the bundles must still load on the Node 20 the tests use.
+ * The syntax level of the oldest runtime the stack can deploy (nodejs22.x), so one deterministic zip
+ * serves nodejs22.x and nodejs24.x alike; the bundles must still load on the Node 20 the tests use.
  */
-export const LAMBDA_TARGET = esbuildTargetOf(SUPPORTED_RUNTIMES[0]);
+export const LAMBDA_TARGET = esbuildTargetOf(DEFAULT_RUNTIME);
 
 /** `lambda`: env + container credentials only (see bundle-lambda-credentials.ts); `sdk`: the SDK's full chain. */
 export type CredentialChain = 'lambda' | 'sdk';

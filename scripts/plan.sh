@@ -5,7 +5,12 @@
 # state, providers from the local mirror, no refresh — a readable plan of everything the stack creates.
 # Online (credentials present): the configured backend and a normal plan against the real account.
 #
-#   TF_PLUGIN_DIR   provider mirror (auto-detected: /opt/tf-plugins, ./.tf-plugins, ~/.terraform.d/plugins)
+#   TF_PLUGIN_DIR   provider mirror (auto-detected: /opt/tf-plugins, ./.tf-plugins, ~/.terraform.d/plugins);
+#                   a folder that does not hold hashicorp/aws 5.100.0 is ignored (the registry is used)
+#
+# A plan never takes the state lock (-lock=false): a PR plan must not fail while a deploy holds it, nor
+# leave a stale lock when cancelled. A saved plan (tfplan) is still safe to apply: terraform refuses a
+# plan whose state has changed since.
 #   STAGE, AWS_REGION, ... see infra/config.ts and the README's Deploy section
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +30,14 @@ if [[ -z "${TASK_API_OFFLINE:-}" ]]; then
 fi
 export TASK_API_OFFLINE STAGE APP_NAME
 
+has_provider() { local aws="$1/registry.terraform.io/hashicorp/aws"; [[ -d "$aws/5.100.0" ]] || compgen -G "$aws/terraform-provider-aws_5.100.0_*" >/dev/null; }
+if [[ -n "${TF_PLUGIN_DIR:-}" ]] && ! has_provider "$TF_PLUGIN_DIR"; then
+  echo "TF_PLUGIN_DIR=$TF_PLUGIN_DIR holds no hashicorp/aws 5.100.0: ignoring it." >&2
+  TF_PLUGIN_DIR=""
+fi
 if [[ -z "${TF_PLUGIN_DIR:-}" ]]; then
   for dir in /opt/tf-plugins "$PWD/.tf-plugins" "${HOME:-/nonexistent}/.terraform.d/plugins" /usr/share/terraform/plugins; do
-    aws="$dir/registry.terraform.io/hashicorp/aws"
-    if [[ -d "$aws/5.100.0" ]] || compgen -G "$aws/terraform-provider-aws_5.100.0_*" >/dev/null; then TF_PLUGIN_DIR="$dir"; break; fi
+    if has_provider "$dir"; then TF_PLUGIN_DIR="$dir"; break; fi
   done
 fi
 
@@ -46,8 +55,8 @@ elif [[ "$TASK_API_OFFLINE" == true ]]; then
 fi
 terraform init "${init_args[@]}" >/dev/null
 
-plan_args=(-input=false -no-color -out=tfplan)
-if [[ "$TASK_API_OFFLINE" == true ]]; then plan_args+=(-refresh=false -lock=false); fi
+plan_args=(-input=false -no-color -lock=false -out=tfplan)
+if [[ "$TASK_API_OFFLINE" == true ]]; then plan_args+=(-refresh=false); fi
 terraform plan "${plan_args[@]}" >/dev/null
 
 terraform show -no-color tfplan > ../../../plan.txt

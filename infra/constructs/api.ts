@@ -21,7 +21,8 @@ import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api/
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage/index.js';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
 import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -35,7 +36,7 @@ import {
 } from '../../functions/http/cors.ts';
 import type { RouteDefinition } from '../../functions/routes.ts';
 import type { RouteFunction } from './functions.ts';
-import { assumeRolePolicy, policyDocument } from './iam.ts';
+import { assumeRolePolicy } from './iam.ts';
 
 export interface ApiOptions {
   prefix: string;
@@ -48,6 +49,8 @@ export interface ApiOptions {
   throttling: { rateLimit: number; burstLimit: number };
   /** Declare the account-wide CloudWatch role API Gateway logs with (one per account and region). */
   manageAccount: boolean;
+  /** Clear the account setting when this stack is destroyed (hashicorp/aws < 6; 6.x always does). */
+  resetAccountOnDelete: boolean;
 }
 
 export const AUTHORIZER_IDENTITY_SOURCE = 'method.request.header.Authorization';
@@ -61,7 +64,10 @@ export const GATEWAY_RESPONSES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 
  */
 export const GATEWAY_RESPONSE_TEMPLATE = '{"message":$context.error.messageString}';
 
-/** Where stages' access logs go; the account logging role may write under it. */
+/** The AWS managed policy API Gateway documents for its account-level CloudWatch role. */
+export const APIGATEWAY_CLOUDWATCH_POLICY = 'AmazonAPIGatewayPushToCloudWatchLogs';
+
+/** Where stages' access logs go (a name prefix AWS uses for API Gateway's own groups too). */
 export const ACCESS_LOG_GROUP_PREFIX = '/aws/apigateway/';
 
 /** One JSON object per request in the access log. */
@@ -269,7 +275,7 @@ export class Api extends Construct {
     // Logging: the account-level role API Gateway writes execution logs with, the access log group and the
     // execution log group (declared so it gets a retention instead of the default "never expire").
     const accountSetup: ITerraformDependable[] = [];
-    if (options.manageAccount) accountSetup.push(this.accountLoggingRole(api.executionArn, options.prefix));
+    if (options.manageAccount) accountSetup.push(this.accountLoggingRole(options.prefix, options.resetAccountOnDelete));
     const accessLogs = new CloudwatchLogGroup(this, 'access-logs', {
       name: `${ACCESS_LOG_GROUP_PREFIX}${options.prefix}-access`,
       retentionInDays: options.logRetentionDays,
@@ -341,43 +347,29 @@ export class Api extends Construct {
   }
 
   /**
-   * The account-wide (per region) role API Gateway writes execution and access logs with. Scoped to API
-   * Gateway's execution log groups and the access log groups under ACCESS_LOG_GROUP_PREFIX instead of
-   * the managed policy's `logs:*`-on-`*`; DescribeLogGroups is a list call,
-   * so it gets the account's log groups (an ARN pattern, documented in test/infra/policy-exceptions.ts).
+   * The account-wide (per region) role API Gateway writes execution and access logs with. Setting it makes
+   * API Gateway test the role by creating `/aws/apigateway/welcome` and writing to it, so a role scoped to
+   * this stack's groups is refused ("The role ARN does not have required permissions"): it carries the
+   * policy AWS documents for it, AmazonAPIGatewayPushToCloudWatchLogs. Only one stack per account and
+   * region may own it (APIGW_MANAGE_ACCOUNT); destroying the owner clears the setting instead of leaving
+   * it pointing at a deleted role.
    */
-  private accountLoggingRole(executionArn: string, prefix: string): ApiGatewayAccount {
-    const arnParts = Fn.split(':', executionArn);
-    const partition = Fn.element(arnParts, 1);
-    const region = Fn.element(arnParts, 3);
-    const account = Fn.element(arnParts, 4);
-    const logGroups = `arn:${partition}:logs:${region}:${account}:log-group`;
+  private accountLoggingRole(prefix: string, resetOnDelete: boolean): ApiGatewayAccount {
+    const partition = new DataAwsPartition(this, 'partition');
     const role = new IamRole(this, 'cloudwatch-role', {
       name: `${prefix}-apigateway-cloudwatch`,
-      description: 'API Gateway account setting: writes execution logs to CloudWatch',
+      description: 'API Gateway account setting: writes execution and access logs to CloudWatch',
       assumeRolePolicy: assumeRolePolicy('apigateway.amazonaws.com'),
     });
-    const policy = new IamRolePolicy(this, 'cloudwatch-policy', {
-      name: `${prefix}-apigateway-cloudwatch`,
-      role: role.id,
-      policy: policyDocument([
-        {
-          Sid: 'ExecutionLogs',
-          Effect: 'Allow',
-          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-          Resource: [`${logGroups}:API-Gateway-Execution-Logs_*`, `${logGroups}:API-Gateway-Execution-Logs_*:log-stream:*`],
-        },
-        {
-          // Access logs are written with this same account role, into the groups stages name as destination.
-          Sid: 'AccessLogs',
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-          Resource: [`${logGroups}:${ACCESS_LOG_GROUP_PREFIX}*`, `${logGroups}:${ACCESS_LOG_GROUP_PREFIX}*:log-stream:*`],
-        },
-        { Sid: 'ListLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: `${logGroups}:*` },
-      ]),
+    const attachment = new IamRolePolicyAttachment(this, 'cloudwatch-policy', {
+      role: role.name,
+      policyArn: `arn:${partition.partition}:iam::aws:policy/service-role/${APIGATEWAY_CLOUDWATCH_POLICY}`,
     });
-    return new ApiGatewayAccount(this, 'account', { cloudwatchRoleArn: role.arn, dependsOn: [policy] });
+    return new ApiGatewayAccount(this, 'account', {
+      cloudwatchRoleArn: role.arn,
+      ...(resetOnDelete ? { resetOnDelete: true } : {}),
+      dependsOn: [attachment],
+    });
   }
 }
 

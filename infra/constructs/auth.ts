@@ -1,7 +1,7 @@
 /**
  * Auth: the Cognito user pool (email is the username), the `admin` group the admin routes check, one
- * public app client (SPA / CLI: no secret; SRP, password and refresh flows; OAuth code flow for the
- * hosted UI) and the hosted-UI domain.
+ * public app client (SPA / CLI: no secret; SRP and refresh flows, the OAuth code flow for the hosted UI;
+ * the password flow only where explicitly enabled) and the hosted-UI domain.
  */
 import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group/index.js';
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool/index.js';
@@ -14,7 +14,10 @@ import { DOMAIN_SUFFIX_LENGTH } from '../config.ts';
 import { PASSWORD_POLICY } from '../password-policy.ts';
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
-export const EXPLICIT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'];
+/** The design's sign-in flows: SRP (the password never leaves the client) and refresh. */
+export const EXPLICIT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
+/** USER_PASSWORD_AUTH sends the password itself to Cognito: only with AUTH_ALLOW_PASSWORD_FLOW=true. */
+export const PASSWORD_AUTH_FLOW = 'ALLOW_USER_PASSWORD_AUTH';
 /** Token lifetimes: short-lived ID/access tokens, a month of refresh. */
 export const TOKEN_VALIDITY = { accessTokenMinutes: 60, idTokenMinutes: 60, refreshTokenDays: 30 };
 
@@ -24,6 +27,8 @@ export interface AuthOptions {
   logoutUrls: string[];
   /** The hosted-UI domain prefix; by default `<prefix>-<hash of the pool id>`, unique among all AWS customers. */
   domainPrefix?: string;
+  /** Also allow USER_PASSWORD_AUTH (AUTH_ALLOW_PASSWORD_FLOW). */
+  allowPasswordAuth: boolean;
   deletionProtection: boolean;
 }
 
@@ -58,7 +63,7 @@ export class Auth extends Construct {
       name: `${options.prefix}-client`,
       userPoolId: pool.id,
       generateSecret: false,
-      explicitAuthFlows: EXPLICIT_AUTH_FLOWS,
+      explicitAuthFlows: options.allowPasswordAuth ? [...EXPLICIT_AUTH_FLOWS, PASSWORD_AUTH_FLOW] : EXPLICIT_AUTH_FLOWS,
       // Sign-in and recovery answer the same way whether or not the user exists.
       preventUserExistenceErrors: 'ENABLED',
       enableTokenRevocation: true,

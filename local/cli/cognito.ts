@@ -1,8 +1,13 @@
 /**
- * The Cognito calls the CLI makes: the same ones a real client makes (SignUp, ConfirmSignUp, InitiateAuth
- * with USER_PASSWORD_AUTH / REFRESH_TOKEN_AUTH) plus the admin ones local mode needs (AdminConfirmSignUp,
- * AdminAddUserToGroup), which against a stage use the caller's AWS credentials.
+ * The Cognito calls the CLI makes: the same ones a real client makes (SignUp, ConfirmSignUp, sign-in,
+ * REFRESH_TOKEN_AUTH) plus the admin ones local mode needs (AdminConfirmSignUp, AdminAddUserToGroup),
+ * which against a stage use the caller's AWS credentials.
+ *
+ * Sign-in to a deployed stage uses SRP (USER_SRP_AUTH: the password never leaves this machine), through
+ * amazon-cognito-identity-js, AWS's maintained implementation; the stage's app client allows nothing
+ * weaker. Local mode signs in with USER_PASSWORD_AUTH, the one flow cognito-local supports.
  */
+import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
 import {
   AdminAddUserToGroupCommand,
   AdminConfirmSignUpCommand,
@@ -59,7 +64,69 @@ export async function addToAdminGroup(target: Target, email: string) {
   return { email, group: ADMIN_GROUP, note: 'log in again to get a token with the group' };
 }
 
+/**
+ * Cognito's endpoint for a stage: the regional one, unless the AWS SDK's standard endpoint variables name
+ * another (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, AWS_ENDPOINT_URL), as in the deploy rehearsal.
+ */
+export function stageCognitoEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER || env.AWS_ENDPOINT_URL || undefined;
+}
+
 export async function logIn(target: Target, email: string, password: string): Promise<Session> {
+  return target.kind === 'local' ? passwordLogIn(target, email, password) : srpLogIn(target, email, password);
+}
+
+function furtherStep(challenge: string): CliError {
+  return new CliError(`Login needs a further step (${challenge}), which this CLI does not handle`);
+}
+
+/** In-memory storage: the library must not persist tokens anywhere; the CLI's session file does. */
+function memoryStorage() {
+  const items = new Map<string, string>();
+  return {
+    setItem: (key: string, value: string) => void items.set(key, value),
+    getItem: (key: string) => items.get(key) ?? null,
+    removeItem: (key: string) => void items.delete(key),
+    clear: () => items.clear(),
+  };
+}
+
+async function srpLogIn(target: Target, email: string, password: string): Promise<Session> {
+  const Storage = memoryStorage();
+  const pool = new CognitoUserPool({
+    UserPoolId: target.userPoolId,
+    ClientId: target.clientId,
+    Storage,
+    ...(stageCognitoEndpoint() ? { endpoint: stageCognitoEndpoint() } : {}),
+  });
+  const user = new CognitoUser({ Username: email, Pool: pool, Storage });
+  user.setAuthenticationFlowType('USER_SRP_AUTH');
+  const session = await new Promise<CognitoUserSession>((resolve, reject) => {
+    const unsupported = (challenge: string) => () => reject(furtherStep(challenge));
+    user.authenticateUser(new AuthenticationDetails({ Username: email, Password: password }), {
+      onSuccess: resolve,
+      onFailure: (error: Error & { code?: string }) => reject(new CliError(`${error.code ?? error.name}: ${error.message}`)),
+      newPasswordRequired: unsupported('NEW_PASSWORD_REQUIRED'),
+      mfaRequired: unsupported('SMS_MFA'),
+      totpRequired: unsupported('SOFTWARE_TOKEN_MFA'),
+      customChallenge: unsupported('CUSTOM_CHALLENGE'),
+      mfaSetup: unsupported('MFA_SETUP'),
+      selectMFAType: unsupported('SELECT_MFA_TYPE'),
+    });
+  });
+  const idToken = session.getIdToken().getJwtToken();
+  return {
+    email,
+    idToken,
+    accessToken: session.getAccessToken().getJwtToken(),
+    refreshToken: session.getRefreshToken().getToken(),
+    expiresAt: expiryOf(idToken),
+    userPoolId: target.userPoolId,
+    clientId: target.clientId,
+  };
+}
+
+async function passwordLogIn(target: Target, email: string, password: string): Promise<Session> {
   const result = await call(() =>
     cognitoClient(target).send(
       new InitiateAuthCommand({
@@ -70,8 +137,7 @@ export async function logIn(target: Target, email: string, password: string): Pr
     ),
   );
   const tokens = result.AuthenticationResult;
-  if (!tokens?.IdToken)
-    throw new CliError(`Login needs a further step (${result.ChallengeName ?? 'unknown challenge'}), which this CLI does not handle`);
+  if (!tokens?.IdToken) throw furtherStep(result.ChallengeName ?? 'unknown challenge');
   return {
     email,
     idToken: tokens.IdToken,

@@ -38,7 +38,31 @@ test('bad values name the variable', () => {
   assert.throws(() => loadConfig({ LOG_RETENTION_DAYS: '10' }), /LOG_RETENTION_DAYS must be one of/);
   assert.throws(() => loadConfig({ ALLOWED_ORIGINS: 'https://app.example.com/path' }), /is not an origin/);
   assert.throws(() => loadConfig({ AUTH_DOMAIN_PREFIX: 'my-cognito-app' }), /AUTH_DOMAIN_PREFIX/);
-  assert.throws(() => loadConfig({ LAMBDA_RUNTIME: 'nodejs24.x' }), /hashicorp\/aws 5\.100\.0/);
+  assert.throws(() => loadConfig({ LAMBDA_RUNTIME: 'nodejs18.x' }), /LAMBDA_RUNTIME must be one of nodejs22.x, nodejs24.x/);
+  assert.throws(() => loadConfig({ AWS_PROVIDER_VERSION: '6.x' }), /AWS_PROVIDER_VERSION must be an exact/);
+  assert.throws(() => loadConfig({ TASK_API_REHEARSAL_ENDPOINT: 'http://10.0.0.1:5000' }), /loopback/);
+});
+
+test('nodejs24.x needs hashicorp/aws >= 6.19, which AWS_PROVIDER_VERSION selects; the pinned 5.100.0 stays the default', () => {
+  assert.is(loadConfig({}).awsProviderVersion, '5.100.0');
+  assert.throws(
+    () => loadConfig({ LAMBDA_RUNTIME: 'nodejs24.x' }),
+    /needs hashicorp\/aws 6\.19\.0 or later: set AWS_PROVIDER_VERSION=6\.19\.0/,
+  );
+  assert.throws(() => loadConfig({ LAMBDA_RUNTIME: 'nodejs24.x', AWS_PROVIDER_VERSION: '6.18.0' }), /6\.19\.0/);
+  const node24 = loadConfig({ LAMBDA_RUNTIME: 'nodejs24.x', AWS_PROVIDER_VERSION: '6.19.0' });
+  assert.is(node24.lambda.runtime, 'nodejs24.x');
+  assert.is(node24.awsProviderVersion, '6.19.0');
+});
+
+test('one stage owns the API Gateway account setting by default (dev); deletion protection is prod’s default, switchable', () => {
+  assert.is(loadConfig({}).manageApiGatewayAccount, true);
+  assert.is(loadConfig(prodEnv).manageApiGatewayAccount, false);
+  assert.is(loadConfig({ ...prodEnv, APIGW_MANAGE_ACCOUNT: 'true' }).manageApiGatewayAccount, true);
+  assert.is(loadConfig({}).deletionProtection, false);
+  assert.is(loadConfig(prodEnv).deletionProtection, true);
+  assert.is(loadConfig({ ...prodEnv, DELETION_PROTECTION: 'false' }).deletionProtection, false);
+  assert.is(loadConfig({}).auth.allowPasswordAuth, false);
 });
 
 test('a state bucket selects the S3 backend, except for an offline plan', () => {

@@ -7,15 +7,17 @@ import { ADMIN_GROUP, routes } from '../../functions/routes.ts';
 import { MAX_LAMBDA_TIMEOUT_SECONDS } from '../../infra/config.ts';
 import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../../infra/constructs/api.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
+import { REHEARSAL_SERVICES } from '../../infra/stack.ts';
 import { ensureDist, resourcesOf, synthStack } from './support.ts';
 
-const dev = synthStack();
-const prod = synthStack({
+const prodEnv = {
   STAGE: 'prod',
   ALLOWED_ORIGINS: 'https://app.example.com',
   AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
   AUTH_LOGOUT_URLS: 'https://app.example.com/',
-});
+};
+const dev = synthStack();
+const prod = synthStack(prodEnv);
 const one = <T>(list: Array<[string, T]>): T => {
   assert.is(list.length, 1, 'exactly one resource expected');
   return (list[0] as [string, T])[1];
@@ -81,10 +83,10 @@ test('the admin group exists for the admin routes', () => {
   assert.ok(Testing.toHaveResourceWithProperties(dev.json, 'aws_cognito_user_group', { name: ADMIN_GROUP }));
 });
 
-test('the app client is public, code-flow only, does not leak user existence and sets token lifetimes', () => {
+test('the app client is public, SRP + refresh + code flow only, does not leak user existence and sets token lifetimes', () => {
   const client = one(resourcesOf(dev.tf, 'aws_cognito_user_pool_client'));
   assert.is(client.generate_secret, false);
-  assert.equal([...client.explicit_auth_flows].sort(), ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']);
+  assert.equal([...client.explicit_auth_flows].sort(), ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
   assert.is(client.prevent_user_existence_errors, 'ENABLED');
   assert.equal(client.allowed_oauth_flows, ['code']);
   assert.equal(client.allowed_oauth_scopes, ['openid', 'email', 'profile']);
@@ -93,6 +95,14 @@ test('the app client is public, code-flow only, does not leak user existence and
   assert.equal(client.logout_urls, ['http://localhost:3000/']);
   assert.ok(client.access_token_validity > 0 && client.id_token_validity > 0 && client.refresh_token_validity > 0);
   assert.equal(client.token_validity_units, [{ access_token: 'minutes', id_token: 'minutes', refresh_token: 'days' }]);
+});
+
+test('the password flow (USER_PASSWORD_AUTH) is allowed only with AUTH_ALLOW_PASSWORD_FLOW=true', () => {
+  for (const stack of [dev, prod]) {
+    assert.not.ok(one(resourcesOf(stack.tf, 'aws_cognito_user_pool_client')).explicit_auth_flows.includes('ALLOW_USER_PASSWORD_AUTH'));
+  }
+  const enabled = one(resourcesOf(synthStack({ AUTH_ALLOW_PASSWORD_FLOW: 'true' }).tf, 'aws_cognito_user_pool_client'));
+  assert.equal([...enabled.explicit_auth_flows].sort(), ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']);
 });
 
 test('callback URLs and the hosted-UI domain come from the configuration', () => {
@@ -289,30 +299,28 @@ test('the stage has JSON access logs, X-Ray, and method settings with metrics, E
   });
 });
 
-test('API Gateway gets its account-level CloudWatch role, unless another stack manages it', () => {
+test('dev owns API Gateway’s account CloudWatch role by default, prod only when told, and the owner resets it on destroy', () => {
   const account = one(resourcesOf(dev.tf, 'aws_api_gateway_account'));
   assert.match(account.cloudwatch_role_arn, /^\$\{aws_iam_role\..+\.arn\}$/);
+  assert.is(account.reset_on_delete, true, 'destroying the owner must not leave the account pointing at a deleted role');
+  assert.is(resourcesOf(prod.tf, 'aws_api_gateway_account').length, 0, 'two stages in one account: only one owns the setting');
   assert.is(resourcesOf(synthStack({ APIGW_MANAGE_ACCOUNT: 'false' }).tf, 'aws_api_gateway_account').length, 0);
+  assert.is(resourcesOf(synthStack({ ...prodEnv, APIGW_MANAGE_ACCOUNT: 'true' }).tf, 'aws_api_gateway_account').length, 1);
 });
 
-test('the account role may write the stage’s access log group (access logs use that role too)', () => {
+test('the account role carries the policy API Gateway documents (it tests the role by creating /aws/apigateway/welcome)', () => {
   const [roleName] =
     (one(resourcesOf(dev.tf, 'aws_api_gateway_account')).cloudwatch_role_arn as string).match(/aws_iam_role\.([\w-]+)\./)?.slice(1) ?? [];
-  const policy = resourcesOf(dev.tf, 'aws_iam_role_policy')
-    .map(([, candidate]) => candidate)
-    .find((candidate) => candidate.role === `\${aws_iam_role.${roleName}.id}`);
-  // Terraform references inside the JSON may hold quotes: neutralize them before parsing.
-  const text = (policy?.policy ?? '{}').replace(/\$\{[^}]*\}/g, (ref: string) => ref.replace(/"/g, "'"));
-  const statements = JSON.parse(text).Statement as { Action: string[]; Resource: string[] }[];
-  const accessLogs = one(resourcesOf(dev.tf, 'aws_cloudwatch_log_group').filter(([, group]) => /-access$/.test(group.name)));
-  const writable = statements
-    .filter((statement) => statement.Action.includes('logs:PutLogEvents'))
-    .flatMap((statement) => statement.Resource)
-    .map((resource) => new RegExp(`:log-group:${resource.split(':log-group:')[1]?.replace(/[/.]/g, '\\$&').replace(/\*/g, '.*')}$`));
-  assert.ok(
-    writable.some((pattern) => pattern.test(`:log-group:${accessLogs.name}:log-stream:x`)),
-    `${accessLogs.name} is writable by the account role`,
+  const attachments = resourcesOf(dev.tf, 'aws_iam_role_policy_attachment').filter(
+    ([, attachment]) => attachment.role === `\${aws_iam_role.${roleName}.name}`,
   );
+  assert.is(attachments.length, 1);
+  assert.match(
+    attachments[0]?.[1].policy_arn,
+    /^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:iam::aws:policy\/service-role\/AmazonAPIGatewayPushToCloudWatchLogs$/,
+  );
+  const inline = resourcesOf(dev.tf, 'aws_iam_role_policy').filter(([, policy]) => policy.role === `\${aws_iam_role.${roleName}.id}`);
+  assert.is(inline.length, 0, 'no narrower inline policy that API Gateway would refuse');
 });
 
 test('each function may be invoked only by its own method', () => {
@@ -347,6 +355,54 @@ test('the provider is pinned to aws 5.100.0 and uses real credentials unless pla
   const offline = synthStack({ TASK_API_OFFLINE: 'true', TF_STATE_BUCKET: 'my-state' }).tf;
   assert.is(offline.provider.aws[0].skip_requesting_account_id, true);
   assert.ok(offline.terraform.backend.local, 'an offline plan never touches remote state');
+});
+
+test('a deployable stack has no endpoint overrides; only rehearsal mode points every service at the loopback emulator', () => {
+  for (const stack of [dev, prod, synthStack({ TF_STATE_BUCKET: 'my-state' })]) {
+    assert.not.ok('endpoints' in stack.tf.provider.aws[0]);
+    assert.not.ok(JSON.stringify(stack.tf.terraform.backend).includes('endpoints'));
+  }
+  const rehearsal = synthStack({ TASK_API_REHEARSAL_ENDPOINT: 'http://127.0.0.1:5000', TF_STATE_BUCKET: 'state' }).tf;
+  const [endpoints] = rehearsal.provider.aws[0].endpoints;
+  assert.equal(Object.keys(endpoints).sort(), [...REHEARSAL_SERVICES].sort());
+  assert.ok(Object.values(endpoints).every((url) => url === 'http://127.0.0.1:5000'));
+  assert.is(rehearsal.provider.aws[0].access_key, 'testing');
+  assert.is(rehearsal.terraform.backend.s3.endpoints.s3, 'http://127.0.0.1:5000');
+  // Every resource type of the stack belongs to a service the rehearsal redirects (a new service must be added there).
+  const services: Record<string, string> = {
+    api_gateway: 'apigateway',
+    cloudwatch_log: 'cloudwatchlogs',
+    cloudwatch_metric: 'cloudwatch',
+    cloudwatch_dashboard: 'cloudwatch',
+    cloudwatch_query: 'cloudwatchlogs',
+    cognito: 'cognitoidp',
+    dynamodb: 'dynamodb',
+    iam: 'iam',
+    kms: 'kms',
+    lambda: 'lambda',
+    sns: 'sns',
+    wafv2: 'wafv2',
+    ses: 'sesv2',
+    partition: 'sts',
+  };
+  for (const type of [...Object.keys(rehearsal.resource), ...Object.keys(rehearsal.data ?? {})]) {
+    const service = Object.entries(services).find(([prefix]) => type.replace(/^aws_/, '').startsWith(prefix))?.[1];
+    assert.ok(
+      service && (REHEARSAL_SERVICES as readonly string[]).includes(service),
+      `${type}: which endpoint does the rehearsal give it?`,
+    );
+  }
+  assert.throws(() => synthStack({ TASK_API_REHEARSAL_ENDPOINT: 'https://apigateway.eu-west-1.amazonaws.com' }), /loopback/);
+});
+
+test('AWS_PROVIDER_VERSION selects a later hashicorp/aws (nodejs24.x needs >= 6.19), without the argument 6.x removed', () => {
+  const node24 = synthStack({ LAMBDA_RUNTIME: 'nodejs24.x', AWS_PROVIDER_VERSION: '6.19.0' }).tf;
+  assert.is(node24.terraform.required_providers.aws.version, '6.19.0');
+  for (const [, fn] of resourcesOf(node24, 'aws_lambda_function')) assert.is(fn.runtime, 'nodejs24.x');
+  assert.not.ok(
+    'reset_on_delete' in one(resourcesOf(node24, 'aws_api_gateway_account')),
+    'hashicorp/aws 6 always resets and rejects the argument',
+  );
 });
 
 test('the outputs are the API URL, user pool, client, table and region', () => {

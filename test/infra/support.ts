@@ -2,8 +2,8 @@
  * Shared set-up for the infra suites: the bundles the stack needs, a synthesized stack, and where
  * terraform and the provider mirror are.
  */
-import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
@@ -54,43 +54,7 @@ export function resourcesOf(tf: any, type: string): Array<[string, any]> {
 
 export const inCi = () => process.env.CI === 'true';
 
-/** terraform on PATH (or $TERRAFORM), or undefined. */
-export function findTerraform(): string | undefined {
-  const candidates = [process.env.TERRAFORM, 'terraform'].filter((candidate): candidate is string => Boolean(candidate));
-  for (const candidate of candidates) {
-    try {
-      execFileSync(candidate, ['version'], { stdio: 'ignore' });
-      return candidate;
-    } catch {}
-  }
-  return undefined;
-}
-
-/**
- * The local provider mirror holding hashicorp/aws 5.100.0: $TF_PLUGIN_DIR, else the usual places.
- * Same rules as scripts/plan.sh.
- */
-export function findPluginDir(): string | undefined {
-  const candidates = [
-    process.env.TF_PLUGIN_DIR,
-    '/opt/tf-plugins',
-    join(REPO_ROOT, '.tf-plugins'),
-    join(process.env.HOME ?? '', '.terraform.d', 'plugins'),
-    '/usr/share/terraform/plugins',
-  ];
-  for (const dir of candidates) {
-    if (!dir) continue;
-    const versions = join(dir, 'registry.terraform.io', 'hashicorp', 'aws');
-    // Unpacked layout (5.100.0/linux_amd64/...) or packed (`terraform providers mirror`: terraform-provider-aws_5.100.0_*.zip).
-    if (
-      existsSync(versions) &&
-      readdirSync(versions).some((entry) => entry === '5.100.0' || entry.startsWith('terraform-provider-aws_5.100.0_'))
-    ) {
-      return dir;
-    }
-  }
-  return undefined;
-}
+export { findPluginDir, findTerraform } from '../../scripts/terraform.ts';
 
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -11,6 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes } from '../../functions/routes.ts';
 import { TaskApiStack } from '../../infra/stack.ts';
+import { TERRAFORM_ENV } from '../../scripts/terraform.ts';
 import { findPluginDir, findTerraform, inCi, tempDir, testConfig } from './support.ts';
 
 const terraform = findTerraform();
@@ -37,7 +38,7 @@ function tf(args: string[]): string {
     cwd: workDir,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null', TF_PLUGIN_CACHE_DIR: '' },
+    env: { ...process.env, ...TERRAFORM_ENV, TF_PLUGIN_CACHE_DIR: '' },
   });
 }
 

@@ -41,16 +41,45 @@ test('the plan job uses OIDC, plans and posts the plan as a PR comment', () => {
   assert.match(comment.with.script, 'createComment');
 });
 
-test('main deploys dev, then prod behind its environment, with make deploy', () => {
+test('main deploys dev, plans prod for review, then applies exactly that saved plan behind the prod environment', () => {
   assert.equal(deploy.on.push.branches, ['main']);
   assert.is(deploy.jobs['deploy-dev'].needs, 'test');
-  assert.is(deploy.jobs['deploy-prod'].needs, 'deploy-dev');
+  assert.is(deploy.jobs['plan-prod'].needs, 'deploy-dev');
+  assert.is(deploy.jobs['deploy-prod'].needs, 'plan-prod');
   assert.is(deploy.jobs['deploy-prod'].environment, 'prod');
-  assert.is(deploy.jobs['deploy-prod'].env.STAGE, 'prod');
-  for (const name of ['deploy-dev', 'deploy-prod']) {
-    assert.is(deploy.jobs[name].permissions['id-token'], 'write');
-    assert.ok(runs(deploy.jobs[name]).includes('make deploy AUTO_APPROVE=1'));
+  assert.is(deploy.jobs['plan-prod'].env.STAGE, 'prod');
+  assert.ok(runs(deploy.jobs['deploy-dev']).includes('make deploy AUTO_APPROVE=1'));
+  assert.ok(runs(deploy.jobs['plan-prod']).some((command) => command.startsWith('make plan')));
+  const prodRuns = runs(deploy.jobs['deploy-prod']);
+  assert.ok(
+    prodRuns.some((command) => command.includes('saved-plan.sh apply')),
+    'prod applies the saved plan',
+  );
+  assert.not.ok(
+    prodRuns.some((command) => /deploy|--auto-approve|-auto-approve/.test(command.replace('saved-plan.sh', ''))),
+    'no fresh plan in prod',
+  );
+  for (const name of ['deploy-dev', 'plan-prod', 'deploy-prod']) assert.is(deploy.jobs[name].permissions['id-token'], 'write');
+});
+
+test('manual runs (workflow_dispatch) deploy main only: every job is guarded by the ref', () => {
+  assert.ok('workflow_dispatch' in deploy.on);
+  for (const [name, job] of Object.entries(deploy.jobs)) {
+    assert.is((job as { if?: string }).if, "github.ref == 'refs/heads/main'", name);
   }
+});
+
+test('only the jobs that fill the provider mirror point TF_PLUGIN_DIR at it; plans never take the state lock', () => {
+  for (const workflow of [pr, deploy]) {
+    assert.not.ok(workflow.env?.TF_PLUGIN_DIR, 'a workflow-wide TF_PLUGIN_DIR names a folder most jobs never fill');
+    for (const [name, job] of Object.entries(workflow.jobs) as Array<[string, { env?: Record<string, string> }]>) {
+      const fills = runs(job).some((command) => command.includes('infra-provider-mirror.sh'));
+      assert.is(Boolean(job.env?.TF_PLUGIN_DIR), fills, `${name}: TF_PLUGIN_DIR only where the mirror is filled`);
+    }
+    assert.is(workflow.env.CHECKPOINT_DISABLE, '1');
+  }
+  const plan = readFileSync(join(REPO_ROOT, 'scripts', 'plan.sh'), 'utf8');
+  assert.match(plan, /plan_args=\(-input=false -no-color -lock=false -out=tfplan\)/);
 });
 
 test('no workflow holds long-lived AWS keys, and every make target they call exists', () => {

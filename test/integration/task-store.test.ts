@@ -83,10 +83,7 @@ store('lists a user’s tasks newest first across pages, with no duplicates or g
     cursor = page.cursor;
     pages++;
   } while (cursor);
-  assert.equal(
-    seen,
-    created.map((task) => task.task_id).reverse(),
-  );
+  assert.equal(seen, created.map((task) => task.task_id).reverse());
   assert.is(pages, 5, 'the last page has no cursor, so there is no empty page at the end');
 });
 
@@ -184,7 +181,10 @@ store('updating or deleting a missing task is not found, with or without a versi
 
 store('update or delete of another user’s task is not found and leaves it intact', async (context) => {
   const { task } = await context.service.create('alice', input('mine'));
-  for (const attempt of [() => context.service.update('bob', task.task_id, { title: 'theirs' }), () => context.service.remove('bob', task.task_id)]) {
+  for (const attempt of [
+    () => context.service.update('bob', task.task_id, { title: 'theirs' }),
+    () => context.service.remove('bob', task.task_id),
+  ]) {
     try {
       await attempt();
       assert.unreachable();
@@ -233,7 +233,9 @@ store('a replay that finds the key claimed but the create unfinished finishes it
   const replay = await context.service.create('alice', input('crashed'), 'key-2');
   assert.is(replay.task.task_id, orphan.task_id);
   assert.ok(await context.repository.get('alice', orphan.task_id));
-  const record = await context.db.client.send(new GetCommand({ TableName: context.table, Key: { PK: 'USER#alice', SK: 'IDEMPOTENCY#key-2' } }));
+  const record = await context.db.client.send(
+    new GetCommand({ TableName: context.table, Key: { PK: 'USER#alice', SK: 'IDEMPOTENCY#key-2' } }),
+  );
   assert.is(record.Item?.completed, true);
 });
 
@@ -248,7 +250,9 @@ store('a replay after the task was deleted does not bring it back', async (conte
 
 store('idempotency records expire by TTL and are invisible to task queries', async (context) => {
   await context.service.create('alice', input('with key'), 'key-4');
-  const record = await context.db.client.send(new GetCommand({ TableName: context.table, Key: { PK: 'USER#alice', SK: 'IDEMPOTENCY#key-4' } }));
+  const record = await context.db.client.send(
+    new GetCommand({ TableName: context.table, Key: { PK: 'USER#alice', SK: 'IDEMPOTENCY#key-4' } }),
+  );
   assert.type(record.Item?.expires_at, 'number');
   const items = await context.db.client.send(
     new QueryCommand({ TableName: context.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'USER#alice' } }),

@@ -12,7 +12,10 @@ test('without LAMBDA_TIMEOUT_SECONDS a local function gets the deployed default,
 
 test('LAMBDA_TIMEOUT_SECONDS sets it as it sets the deployed functions’ timeout', () => {
   for (const seconds of ['1', '5', '28']) {
-    assert.is(functionTimeoutMs({ LAMBDA_TIMEOUT_SECONDS: seconds }), loadConfig({ LAMBDA_TIMEOUT_SECONDS: seconds }).lambda.timeoutSeconds * 1000);
+    assert.is(
+      functionTimeoutMs({ LAMBDA_TIMEOUT_SECONDS: seconds }),
+      loadConfig({ LAMBDA_TIMEOUT_SECONDS: seconds }).lambda.timeoutSeconds * 1000,
+    );
   }
   assert.is(functionTimeoutMs({ LAMBDA_TIMEOUT_SECONDS: '' }), DEFAULT_LAMBDA_TIMEOUT_SECONDS * 1000);
 });

@@ -1,0 +1,57 @@
+/**
+ * One rehearsed stage: its configuration (the same environment variables a user or CI sets), its
+ * synthesized stack in a folder of its own, and the moto override beside it.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'cdktf';
+import { type InfraConfig, loadConfig, type Stage } from '../../infra/config.ts';
+import { stackName, TaskApiStack } from '../../infra/stack.ts';
+import { motoOverride } from './moto-gaps.ts';
+
+/** What prod requires (origins, OAuth URLs): example values, as the README's Deploy section shows them. */
+export const PROD_EXAMPLE_ENV = {
+  ALLOWED_ORIGINS: 'https://app.example.com',
+  AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
+  AUTH_LOGOUT_URLS: 'https://app.example.com/',
+};
+
+export const REHEARSAL_REGION = 'eu-west-1';
+/** The state bucket the rehearsal creates in moto first, as the README tells a user to create theirs. */
+export const REHEARSAL_STATE_BUCKET = 'task-api-rehearsal-state';
+
+export function stageEnv(stage: Stage, endpoint: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    STAGE: stage,
+    AWS_REGION: REHEARSAL_REGION,
+    TASK_API_REHEARSAL_ENDPOINT: endpoint,
+    TF_STATE_BUCKET: REHEARSAL_STATE_BUCKET,
+    ...(stage === 'prod' ? PROD_EXAMPLE_ENV : {}),
+    ...extra,
+  };
+}
+
+export interface SynthesizedStage {
+  config: InfraConfig;
+  stackDir: string;
+}
+
+/**
+ * Synthesizes the stage exactly as `infra/main.ts` does (one App, one TaskApiStack) into `outdir`, and
+ * writes the moto override next to it. The `.terraform` folder of an earlier synth is kept.
+ */
+export function synthStage(env: Record<string, string>, outdir: string): SynthesizedStage {
+  const config = loadConfig(env);
+  const app = new App({ outdir });
+  const name = stackName(config);
+  new TaskApiStack(app, name, { config });
+  app.synth();
+  const stackDir = join(outdir, 'stacks', name);
+  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
+  writeFileSync(join(stackDir, 'moto_override.tf.json'), `${JSON.stringify(motoOverride(stack), null, 2)}\n`);
+  return { config, stackDir };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
