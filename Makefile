@@ -51,13 +51,15 @@ synth: ## Synthesize the Terraform stack for STAGE into cdktf.out/ (needs `make 
 plan: build ## Build, synthesize and write the Terraform plan to plan.txt + plan.json (offline without AWS credentials)
 	bash scripts/plan.sh
 
+# --skip-provider-lock: `terraform init` records the provider this machine installs (registry or mirror);
+# cdktf's extra `providers lock` would ask the registry even where a mirror serves the provider.
 deploy: build ## Build, then `cdktf deploy` the STAGE stack (AUTO_APPROVE=1 skips the prompt)
-	npx cdktf deploy $(if $(AUTO_APPROVE),--auto-approve)
+	npx cdktf deploy --skip-provider-lock $(if $(AUTO_APPROVE),--auto-approve)
 
 destroy: ## Destroy the STAGE stack; prod also needs CONFIRM_DESTROY_PROD=yes (and its deletion protection off)
 	@if [ "$(STAGE)" = prod ] && [ "$(CONFIRM_DESTROY_PROD)" != yes ]; then \
 	  echo "Refusing to destroy prod: run 'make destroy STAGE=prod CONFIRM_DESTROY_PROD=yes' if you really mean it." >&2; exit 1; fi
-	npx cdktf destroy $(if $(AUTO_APPROVE),--auto-approve)
+	npx cdktf destroy --skip-provider-lock $(if $(AUTO_APPROVE),--auto-approve)
 
 clean: ## Remove build output and synthesized stacks (keeps local mode's data)
 	rm -rf dist cdktf.out

@@ -108,7 +108,10 @@ export class ConfigError extends Error {
  * account deploys first (`make build && cdktf deploy`), so it owns it; prod, which usually shares an
  * account with dev or is set up by CI, does not unless APIGW_MANAGE_ACCOUNT=true (see the README).
  */
-const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: number; burstLimit: number; manageAccount: boolean; deletionProtection: boolean }> = {
+const STAGE_DEFAULTS: Record<
+  Stage,
+  { logRetentionDays: number; rateLimit: number; burstLimit: number; manageAccount: boolean; deletionProtection: boolean }
+> = {
   dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100, manageAccount: true, deletionProtection: false },
   prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400, manageAccount: false, deletionProtection: true },
 };

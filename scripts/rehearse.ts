@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { REPO_ROOT, STAGES, type Stage } from '../infra/config.ts';
@@ -27,10 +27,16 @@ export interface StageResult {
   checks: number;
 }
 
-/** `npm run build`: the real zips, exactly as `make build` writes them. */
-export function build(): void {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * `npm run build`: the real zips, exactly as `make build` writes them, into the rehearsal's own folder
+ * (a developer's dist/, and suites reading it meanwhile, are left alone).
+ */
+export function build(distDir: string): void {
+  execFileSync('npm', ['run', '--silent', 'build', '--', '--out-dir', distDir], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
+
+/** Each stage's stacks sit in <work>/<stage>; the zips both stages deploy in <work>/dist. */
+const distDirOf = (outdir: string) => join(dirname(outdir), 'dist');
 
 /** The one-time set-up the README asks of a user: a versioned bucket for the Terraform state. */
 export async function createStateBucket(endpoint: string, bucket = REHEARSAL_STATE_BUCKET): Promise<void> {
@@ -44,9 +50,13 @@ function initArgs(): string[] {
   return ['init', '-input=false', '-no-color', ...(mirror ? [`-plugin-dir=${mirror}`] : [])];
 }
 
-/** `terraform plan -detailed-exitcode` must say "no changes" (exit 0); anything else fails with the plan. */
-async function expectNoChanges(stackDir: string, label: string): Promise<void> {
-  const plan = await terraform(stackDir, ['plan', '-detailed-exitcode', '-input=false', '-no-color'], {}, [0, 2]);
+/**
+ * `terraform plan -detailed-exitcode` must say "no changes" (exit 0); anything else fails with the plan.
+ * `refresh: false` compares the configuration with the state only (what a rebuilt zip would change).
+ */
+async function expectNoChanges(stackDir: string, label: string, refresh = true): Promise<void> {
+  const args = ['plan', '-detailed-exitcode', '-input=false', '-no-color', ...(refresh ? [] : ['-refresh=false'])];
+  const plan = await terraform(stackDir, args, {}, [0, 2]);
   if (plan.code === 2) {
     const changes = plan.stdout.split('\n').filter((line) => /^\s+# |^Plan: /.test(line));
     throw new Error(`${label}: the re-plan is not empty:\n${changes.join('\n')}`);
@@ -60,7 +70,7 @@ async function outputsOf(stackDir: string): Promise<StackOutputs> {
 
 /** Applies one stage and proves it: apply, empty re-plan, design checks. Returns the resources applied. */
 export async function applyAndCheck(stage: Stage, moto: Moto, outdir: string, log: (line: string) => void): Promise<StageResult> {
-  const { config, stackDir } = synthStage(stageEnv(stage, moto.endpoint), outdir);
+  const { config, stackDir } = synthStage(stageEnv(stage, moto.endpoint, { DIST_DIR: distDirOf(outdir) }), outdir);
   await terraform(stackDir, initArgs());
   const apply = await terraform(stackDir, ['apply', '-auto-approve', '-input=false', '-no-color']);
   const applied = Number(apply.stdout.match(/Resources: (\d+) added/)?.[1] ?? Number.NaN);
@@ -74,14 +84,15 @@ export async function applyAndCheck(stage: Stage, moto: Moto, outdir: string, lo
 
 /** After a rebuild with no source change: same zips, so the re-synthesized stack must plan no changes. */
 export async function replanAfterRebuild(stage: Stage, moto: Moto, outdir: string, log: (line: string) => void): Promise<void> {
-  const { stackDir } = synthStage(stageEnv(stage, moto.endpoint), outdir);
-  await expectNoChanges(stackDir, `${stage} after a second make build`);
+  const { stackDir } = synthStage(stageEnv(stage, moto.endpoint, { DIST_DIR: distDirOf(outdir) }), outdir);
+  // The first re-plan refreshed everything; what a rebuild can change is the configuration (zip hashes).
+  await expectNoChanges(stackDir, `${stage} after a second make build`, false);
   log('re-plan after a second build: no changes');
 }
 
 /** Destroy, as the README says: prod first deploys with its deletion protection off. */
 export async function destroy(stage: Stage, moto: Moto, outdir: string, log: (line: string) => void): Promise<void> {
-  const unprotected = synthStage(stageEnv(stage, moto.endpoint, { DELETION_PROTECTION: 'false' }), outdir);
+  const unprotected = synthStage(stageEnv(stage, moto.endpoint, { DELETION_PROTECTION: 'false', DIST_DIR: distDirOf(outdir) }), outdir);
   if (stage === 'prod') {
     await terraform(unprotected.stackDir, ['apply', '-auto-approve', '-input=false', '-no-color']);
     log('deletion protection turned off (DELETION_PROTECTION=false deploy)');
@@ -96,7 +107,7 @@ export async function rehearse(stages: readonly Stage[], keep = false): Promise<
   let moto: Moto | undefined;
   try {
     console.log('▶ rehearsal: npm run build');
-    build();
+    build(join(work, 'dist'));
     let results: StageResult[] = [];
     await withTool('deploy rehearsal', 'moto_server', async (motoServer) => {
       moto = await startMoto(motoServer);
@@ -108,7 +119,7 @@ export async function rehearse(stages: readonly Stage[], keep = false): Promise<
         releaseRebuild = resolve;
       });
       let pending = stages.length;
-      const rebuilt = applied.then(() => build());
+      const rebuilt = applied.then(() => build(join(work, 'dist')));
       const running = stages.map((stage) =>
         rehearseStageWhenApplied(stage, moto as Moto, join(work, stage), rebuilt, () => {
           pending -= 1;

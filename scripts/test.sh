@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
 # `npm test`: type check, lint, then every uvu suite folder; ends with one "N passed, N failed" line.
+# The deploy suites (rehearsal, policy gate, workflow runs) wait mostly on terraform and moto, so their
+# files run side by side; each prints one "skipped: …, run make tools" line where its tool is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0 status=0
 run_step() { echo "▶ $*"; "$@" || status=1; }
+
+count() { # <log> <exit code>: adds uvu's totals to the counters
+  local clean total ok skip
+  clean=$(sed 's/\x1b\[[0-9;]*m//g' "$1")
+  total=$(grep -oE 'Total: +[0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+  ok=$(grep -oE 'Passed: +[0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+  skip=$(grep -oE 'Skipped: +[0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
+  passed=$((passed + ${ok:-0})) skipped=$((skipped + ${skip:-0}))
+  failed=$((failed + ${total:-0} - ${ok:-0} - ${skip:-0}))
+  [ "$2" -eq 0 ] || { status=1; [ -n "$total" ] || failed=$((failed + 1)); }
+}
+
 run_step npx tsc -p .
 run_step npx biome lint --error-on-warnings .
 for folder in unit infra integration e2e; do
@@ -11,14 +25,26 @@ for folder in unit infra integration e2e; do
   echo "▶ test/$folder"
   log=$(mktemp)
   node --import tsx node_modules/uvu/bin.js "test/$folder" '\.test\.ts$' 2>&1 | tee "$log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
-  total=$(grep -oE 'Total: +[0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-  ok=$(grep -oE 'Passed: +[0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-  skip=$(grep -oE 'Skipped: +[0-9]+' <<<"$clean" | grep -oE '[0-9]+' | tail -1)
-  passed=$((passed + ${ok:-0})) skipped=$((skipped + ${skip:-0}))
-  failed=$((failed + ${total:-0} - ${ok:-0} - ${skip:-0}))
+  count "$log" "${PIPESTATUS[0]}"
   rm -f "$log"
 done
+
+if [ -d test/deploy ]; then
+  echo "▶ test/deploy (side by side)"
+  declare -A logs pids
+  for file in test/deploy/*.test.ts; do
+    name=$(basename "$file")
+    logs[$name]=$(mktemp)
+    node --import tsx node_modules/uvu/bin.js test/deploy "^${name//./\\.}$" >"${logs[$name]}" 2>&1 &
+    pids[$name]=$!
+  done
+  for name in $(printf '%s\n' "${!pids[@]}" | sort); do
+    wait "${pids[$name]}"
+    code=$?
+    cat "${logs[$name]}"
+    count "${logs[$name]}" "$code"
+    rm -f "${logs[$name]}"
+  done
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"

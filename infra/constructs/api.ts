@@ -168,6 +168,8 @@ export class Api extends Construct {
       name: `${options.prefix}-api`,
       description: 'Task API',
       endpointConfiguration: { types: ['REGIONAL'] },
+      // A replaced API (say, another endpoint type) exists before the old one goes: names need not be unique.
+      lifecycle: { createBeforeDestroy: true },
     });
     this.restApiId = api.id;
     this.executionArn = api.executionArn;
@@ -207,7 +209,7 @@ export class Api extends Construct {
       });
       resourceIds.set(path, resource.id);
       deployed.push(resource);
-      deployed.push(...this.preflight(api.id, resource.id, path, cors));
+      deployed.push(...this.preflight(api.id, resource.id, path, cors, validator.id));
       definition.push({ resource: path });
     }
 
@@ -312,14 +314,27 @@ export class Api extends Construct {
   }
 
   /** OPTIONS on one resource: answered by API Gateway itself (MOCK), without authorization. */
-  private preflight(restApiId: string, resourceId: string, path: string, cors: ReturnType<typeof corsPlan>): ITerraformDependable[] {
+  private preflight(
+    restApiId: string,
+    resourceId: string,
+    path: string,
+    cors: ReturnType<typeof corsPlan>,
+    requestValidatorId: string,
+  ): ITerraformDependable[] {
     const id = `preflight${slug(path)}`;
     const headers = cors.preflightHeaders;
     const declared = Object.fromEntries(
       [...Object.keys(headers), 'Access-Control-Allow-Origin'].map((name) => [`method.response.header.${name}`, true]),
     );
 
-    const method = new ApiGatewayMethod(this, `${id}-method`, { restApiId, resourceId, httpMethod: 'OPTIONS', authorization: 'NONE' });
+    // The validator checks declared parameters (a preflight declares none): every method is validated.
+    const method = new ApiGatewayMethod(this, `${id}-method`, {
+      restApiId,
+      resourceId,
+      httpMethod: 'OPTIONS',
+      authorization: 'NONE',
+      requestValidatorId,
+    });
     const integration = new ApiGatewayIntegration(this, `${id}-integration`, {
       restApiId,
       resourceId,

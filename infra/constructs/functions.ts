@@ -16,7 +16,7 @@ import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../functions/routes.ts';
 import type { LambdaRuntime } from '../config.ts';
-import { assumeRolePolicy, type PolicyStatement, policyDocument } from './iam.ts';
+import { accountRootOf, assumeRolePolicy, type PolicyStatement, policyDocument } from './iam.ts';
 import type { Storage } from './storage.ts';
 
 export interface FunctionsOptions {
@@ -61,13 +61,26 @@ export class Functions extends Construct {
   constructor(scope: Construct, id: string, options: FunctionsOptions) {
     super(scope, id);
 
-    // HMAC key for page tokens: the key never leaves KMS; functions may only GenerateMac with it.
-    // No `policy`: KMS applies its default key policy, which delegates access to IAM (the roles below).
+    // HMAC key for page tokens: the key never leaves KMS; functions may only GenerateMac with it. Its key
+    // policy is written out: the account administers the key and delegates use to IAM (the roles below),
+    // which is what KMS's default policy does, now reviewable in the plan.
     const pageTokenKey = new KmsKey(this, 'page-token-key', {
       description: `${options.prefix}: HMAC key for page tokens (next_token)`,
       customerMasterKeySpec: 'HMAC_256',
       keyUsage: 'GENERATE_VERIFY_MAC',
       deletionWindowInDays: options.stage === 'prod' ? 30 : 7,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdministersKeyAndDelegatesToIam',
+            Effect: 'Allow',
+            Principal: { AWS: accountRootOf(options.storage.tableArn) },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      }),
     });
     new KmsAlias(this, 'page-token-key-alias', { name: `alias/${options.prefix}-page-token`, targetKeyId: pageTokenKey.keyId });
     this.pageTokenKeyArn = pageTokenKey.arn;

@@ -1,3 +1,5 @@
+import { Fn } from 'cdktf';
+
 /**
  * IAM policy documents as plain JSON (tokens such as ARNs resolve inside the string at synth time), so the
  * synthesized stack can be checked statement by statement and `terraform plan` shows them verbatim.
@@ -20,4 +22,13 @@ export function assumeRolePolicy(service: string): string {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
   });
+}
+
+/**
+ * `arn:<partition>:iam::<account>:root` of the account that owns `arn` (any ARN of this stack): the
+ * account principal, without a data source that would call STS during an offline plan.
+ */
+export function accountRootOf(arn: string): string {
+  const parts = Fn.split(':', arn);
+  return `arn:${Fn.element(parts, 1)}:iam::${Fn.element(parts, 4)}:root`;
 }

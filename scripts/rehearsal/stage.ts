@@ -2,7 +2,7 @@
  * One rehearsed stage: its configuration (the same environment variables a user or CI sets), its
  * synthesized stack in a folder of its own, and the moto override beside it.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'cdktf';
 import { type InfraConfig, loadConfig, type Stage } from '../../infra/config.ts';
@@ -37,19 +37,25 @@ export interface SynthesizedStage {
 }
 
 /**
- * Synthesizes the stage exactly as `infra/main.ts` does (one App, one TaskApiStack) into `outdir`, and
- * writes the moto override next to it. The `.terraform` folder of an earlier synth is kept.
+ * Synthesizes a stack exactly as `infra/main.ts` does (one App, one TaskApiStack) into `outdir`. The
+ * `.terraform` folder of an earlier synth is kept.
  */
-export function synthStage(env: Record<string, string>, outdir: string): SynthesizedStage {
+export function synthStack(env: Record<string, string>, outdir: string): SynthesizedStage {
   const config = loadConfig(env);
+  mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir });
   const name = stackName(config);
   new TaskApiStack(app, name, { config });
   app.synth();
-  const stackDir = join(outdir, 'stacks', name);
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
-  writeFileSync(join(stackDir, 'moto_override.tf.json'), `${JSON.stringify(motoOverride(stack), null, 2)}\n`);
-  return { config, stackDir };
+  return { config, stackDir: join(outdir, 'stacks', name) };
+}
+
+/** synthStack, then the moto override next to the stack (rehearsal only). */
+export function synthStage(env: Record<string, string>, outdir: string): SynthesizedStage {
+  const synthesized = synthStack(env, outdir);
+  const stack = JSON.parse(readFileSync(join(synthesized.stackDir, 'cdk.tf.json'), 'utf8'));
+  writeFileSync(join(synthesized.stackDir, 'moto_override.tf.json'), `${JSON.stringify(motoOverride(stack), null, 2)}\n`);
+  return synthesized;
 }
 
 export function removeDir(dir: string): void {

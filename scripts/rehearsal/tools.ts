@@ -40,3 +40,16 @@ export async function withTool(check: string, tool: string, body: (path: string)
   await body(path);
   return true;
 }
+
+/**
+ * For test files: the tool's path, or undefined after printing the skipped line. Under CI=true a missing
+ * tool throws instead, so the suite fails.
+ */
+export function toolOrSkip(check: string, tool: string): string | undefined {
+  const path = venvTool(tool);
+  if (path) return path;
+  const line = skippedLine(check, tool);
+  if (process.env.CI === 'true') throw new ToolMissing(`${line} (CI=true: the check is mandatory)`);
+  console.log(line);
+  return undefined;
+}

@@ -2,28 +2,15 @@
  * Shared set-up for the infra suites: the bundles the stack needs, a synthesized stack, and where
  * terraform and the provider mirror are.
  */
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
-import { type InfraConfig, loadConfig, REPO_ROOT } from '../../infra/config.ts';
+import { type InfraConfig, loadConfig } from '../../infra/config.ts';
 import { TaskApiStack } from '../../infra/stack.ts';
-import { handlerNames } from '../../scripts/bundle.ts';
+import { ensureDist } from '../../scripts/dist.ts';
 
-const handlers = handlerNames();
-let distDir: string | undefined;
-
-/** `dist/` with `<handler>.zip` for every route, built once with `npm run build` when it is incomplete. */
-export function ensureDist(): string {
-  if (distDir) return distDir;
-  const dist = join(REPO_ROOT, 'dist');
-  const complete = () => handlers.every((handler) => existsSync(join(dist, `${handler}.zip`)));
-  if (!complete()) execSync('npm run build', { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (!complete()) throw new Error('npm run build did not produce a zip for every route');
-  distDir = dist;
-  return dist;
-}
+export { ensureDist } from '../../scripts/dist.ts';
 
 /** The configuration the suites use: the defaults of `stage`, plus whatever a test overrides. */
 export function testConfig(env: NodeJS.ProcessEnv = {}): InfraConfig {

@@ -1,0 +1,111 @@
+/**
+ * The workflows, run for real: the PR workflow's plan job and the deploy workflow's jobs, each `run:`
+ * step as written, in a fresh copy of the repository, with exactly the environment the workflow sets;
+ * moto stands in for AWS (scripts/workflow-run.ts lists every action's local equivalent).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { routes } from '../../functions/routes.ts';
+import { clientConfig } from '../../scripts/rehearsal/checks.ts';
+import { type Moto, startMoto } from '../../scripts/rehearsal/moto.ts';
+import { PROD_EXAMPLE_ENV, REHEARSAL_REGION, REHEARSAL_STATE_BUCKET } from '../../scripts/rehearsal/stage.ts';
+import { toolOrSkip } from '../../scripts/rehearsal/tools.ts';
+import { createStateBucket } from '../../scripts/rehearse.ts';
+import { type Contexts, runJob } from '../../scripts/workflow-run.ts';
+
+const motoServer = toolOrSkip('workflow runs against moto', 'moto_server');
+let moto: Moto;
+let artifactDir = '';
+const log = process.env.WORKFLOW_LOG ? (line: string) => console.log(`    ${line}`) : undefined;
+
+/** Variables as the README asks a repository to set them (per environment where the job has one). */
+const common = { AWS_REGION: REHEARSAL_REGION, TF_STATE_BUCKET: REHEARSAL_STATE_BUCKET };
+const roles = { AWS_PLAN_ROLE_ARN: 'arn:aws:iam::123456789012:role/plan', AWS_DEPLOY_ROLE_ARN: 'arn:aws:iam::123456789012:role/deploy' };
+const devVars = { ...common, ...roles };
+const prodVars = { ...common, ...roles, ...PROD_EXAMPLE_ENV };
+const main = { ref: 'refs/heads/main', event_name: 'push', repository: 'acme/task-api', event: {} };
+
+const functionExists = async (name: string) => {
+  try {
+    await new LambdaClient(clientConfig(moto.endpoint, REHEARSAL_REGION)).send(new GetFunctionCommand({ FunctionName: name }));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+if (motoServer) {
+  test.before(async () => {
+    moto = await startMoto(motoServer);
+    await createStateBucket(moto.endpoint);
+    artifactDir = mkdtempSync(join(tmpdir(), 'workflow-artifacts-'));
+  });
+  test.after(async () => {
+    await moto?.stop();
+  });
+
+  test('deploy workflow: a manual run from another branch deploys nothing', async () => {
+    const contexts: Contexts = { vars: prodVars, github: { ...main, ref: 'refs/heads/feature', event_name: 'workflow_dispatch' } };
+    for (const job of ['test', 'deploy-dev', 'plan-prod', 'deploy-prod']) {
+      const result = await runJob({ workflow: 'deploy.yml', job, contexts, artifactDir, awsEndpoint: moto.endpoint, log });
+      assert.is(result.ran, false, job);
+    }
+  });
+
+  test('PR workflow: the plan job plans against the account while a deploy holds the state lock, and posts the plan', async () => {
+    // A deploy in progress holds the lock file next to the dev state: a plan must not need it.
+    const s3 = new S3Client({ ...clientConfig(moto.endpoint, REHEARSAL_REGION), forcePathStyle: true });
+    const lock = { Bucket: REHEARSAL_STATE_BUCKET, Key: 'task-api/dev/terraform.tfstate.tflock' };
+    await s3.send(new PutObjectCommand({ ...lock, Body: '{"ID":"a-running-deploy"}' }));
+    const contexts: Contexts = {
+      vars: { ...devVars, DEV_ALLOWED_ORIGINS: 'http://localhost:3000' },
+      github: {
+        ref: 'refs/pull/7/merge',
+        event_name: 'pull_request',
+        repository: 'acme/task-api',
+        event: { pull_request: { number: 7, head: { repo: { full_name: 'acme/task-api' } } } },
+      },
+    };
+    const result = await runJob({
+      workflow: 'pull-request.yml',
+      job: 'plan',
+      contexts,
+      artifactDir,
+      awsEndpoint: moto.endpoint,
+      log,
+    }).finally(() => s3.send(new DeleteObjectCommand(lock)));
+    assert.ok(result.ran);
+    assert.is(result.comments.length, 1, 'one comment posted');
+    const [body] = result.comments as [string];
+    assert.ok(body.startsWith('<!-- cdktf-plan -->\n### cdktf plan (dev)\nPlan: '), body.slice(0, 200));
+    assert.match(body, /Plan: \d+ to add, 0 to change, 0 to destroy\./);
+    assert.match(
+      body,
+      /<details><summary>Full plan<\/summary>\n\n```\n[\s\S]*# aws_api_gateway_rest_api\.api_rest-api_\w+ will be created/,
+    );
+    assert.ok(body.length < 61_000, 'GitHub comments are limited: a long plan is cut, its summary line kept');
+  });
+
+  test('deploy workflow: dev deploys with make deploy, prod applies the plan its reviewers saw', async () => {
+    const run = (job: string, vars: Record<string, string>) =>
+      runJob({ workflow: 'deploy.yml', job, contexts: { vars, github: main }, artifactDir, awsEndpoint: moto.endpoint, log });
+    const dev = await run('deploy-dev', devVars);
+    assert.ok(dev.ran);
+    for (const route of routes) assert.ok(await functionExists(`task-api-dev-${route.handler}`), `dev ${route.handler}`);
+
+    const plan = await run('plan-prod', prodVars);
+    assert.match(plan.stepSummary, /### Plan for task-api-prod\nPlan: \d+ to add, 0 to change, 0 to destroy\./);
+    assert.not.ok(await functionExists(`task-api-prod-${routes[0]?.handler}`), 'planning applies nothing');
+
+    const apply = await run('deploy-prod', prodVars);
+    assert.ok(apply.ran);
+    for (const route of routes) assert.ok(await functionExists(`task-api-prod-${route.handler}`), `prod ${route.handler}`);
+  });
+}
+
+test.run();
