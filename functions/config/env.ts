@@ -8,6 +8,8 @@ export interface FunctionConfig {
   pageTokenKmsKeyId?: string;
   /** Only set in local mode, where DynamoDB is the embedded engine. */
   dynamoDbEndpoint?: string;
+  /** The `Service` dimension of the functions' metrics: the stack (`<app>-<stage>`), or `task-api-local`. */
+  serviceName: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -17,6 +19,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     pageTokenKey: env.PAGE_TOKEN_KEY || undefined,
     pageTokenKmsKeyId: env.PAGE_TOKEN_KMS_KEY_ID || undefined,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    serviceName: env.SERVICE_NAME || 'task-api',
   };
 }
 

@@ -4,6 +4,7 @@
  * derives the same secret, and no secret is ever stored in Terraform state, the environment or code.
  */
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import { traceAwsCalls } from '../tracing/aws-subsegments.ts';
 import { config, type FunctionConfig } from './env.ts';
 
 const DERIVATION_LABEL = 'task-api/page-token/v1';
@@ -26,7 +27,7 @@ async function loadSecret(settings: FunctionConfig): Promise<Buffer> {
     return key;
   }
   if (settings.pageTokenKmsKeyId) {
-    const { Mac } = await new KMSClient({}).send(
+    const { Mac } = await traceAwsCalls(new KMSClient({})).send(
       new GenerateMacCommand({
         KeyId: settings.pageTokenKmsKeyId,
         MacAlgorithm: 'HMAC_SHA_256',

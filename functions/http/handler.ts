@@ -1,7 +1,8 @@
 /**
  * The wrapper every handler uses: it turns an API Gateway proxy event into a validated request for the
  * route, runs the handler's action, and maps the result or error to a response with the same headers,
- * CORS and envelope everywhere. It logs one JSON line per invocation.
+ * CORS and envelope everywhere. It logs one JSON line per invocation and emits its metrics (one
+ * embedded-metric-format line: functions/http/metrics.ts), the one place either is written.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
@@ -10,7 +11,8 @@ import { config } from '../config/env.ts';
 import { type FieldIssue, ForbiddenError, ValidationError } from '../tasks/errors.ts';
 import { ADMIN_GROUP } from '../routes.ts';
 import { corsHeaders } from './cors.ts';
-import { describeError, logJson } from './log.ts';
+import { describeError, emitMetrics, logJson, traceIdOf } from './log.ts';
+import { metricsDocument } from './metrics.ts';
 import { type Caller, callerOf, headersOf, jsonBodyOf, queryOf } from './request.ts';
 import { errorReply, type Reply, toResult } from './response.ts';
 import { validate } from './validation.ts';
@@ -54,14 +56,29 @@ export function defineHandler<R extends RouteDefinition>(route: R, action: (requ
       failure = error;
     }
     const unexpected = reply.status >= 500;
+    const latencyMs = Math.round(performance.now() - started);
+    const traceId = traceIdOf();
     logJson(unexpected ? 'error' : 'info', 'request', {
       request_id: requestId,
       route: routeKey,
       status: reply.status,
-      latency_ms: Math.round(performance.now() - started),
+      latency_ms: latencyMs,
       cold_start: coldStart,
+      ...(reply.errorCode ? { error_code: reply.errorCode } : {}),
+      ...(traceId ? { xray_trace_id: traceId } : {}),
       ...(unexpected ? { error: describeError(failure) } : {}),
     });
+    emitMetrics(
+      metricsDocument({
+        service: config().serviceName,
+        route: routeKey,
+        status: reply.status,
+        latencyMs,
+        coldStart,
+        ...(reply.errorCode ? { errorCode: reply.errorCode } : {}),
+        ...(reply.outcome ? { outcome: reply.outcome } : {}),
+      }),
+    );
     coldStart = false;
     return toResult(reply, corsHeaders(headers.origin, config().allowedOrigins));
   };

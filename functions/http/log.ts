@@ -1,12 +1,32 @@
-/** One JSON object per line on stdout, which CloudWatch Logs (and local mode) keep as they are. */
+/**
+ * One JSON object per line, written straight to stdout/stderr, which CloudWatch Logs (and local mode)
+ * keep as they are. Not through `console`: in Lambda's Text log format the runtime prefixes every
+ * console line with a timestamp, the request id and the level, and CloudWatch would then see neither
+ * the JSON fields nor the embedded-metric-format documents (what Powertools' Logger avoids the same way).
+ */
 export function logJson(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ level, message, time: new Date().toISOString(), ...fields });
-  if (level === 'error') console.error(line);
-  else console.log(line);
+  writeLine(level === 'error' ? 'stderr' : 'stdout', JSON.stringify({ level, message, time: new Date().toISOString(), ...fields }));
+}
+
+/** An embedded-metric-format document (functions/http/metrics.ts), on a line of its own. */
+export function emitMetrics(document: Record<string, unknown>): void {
+  writeLine('stdout', JSON.stringify(document));
+}
+
+function writeLine(stream: 'stdout' | 'stderr', line: string): void {
+  process[stream].write(`${line}\n`);
 }
 
 /** What a log line may say of an unexpected error: everything, since logs are not shown to clients. */
 export function describeError(error: unknown): Record<string, unknown> {
   if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
   return { value: String(error) };
+}
+
+/**
+ * The X-Ray trace of the current invocation (`Root=1-…;Parent=…;Sampled=1` from the Lambda runtime), so
+ * a log line leads to its trace; undefined outside Lambda.
+ */
+export function traceIdOf(header: string | undefined = process.env._X_AMZN_TRACE_ID): string | undefined {
+  return header?.match(/(?:^|;)Root=([^;]+)/)?.[1];
 }

@@ -1,10 +1,15 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DomainError } from '../tasks/errors.ts';
+import type { ReplyOutcome } from './metrics.ts';
 
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** What the operation turned out to be, for the metrics (e.g. a replayed idempotent create); never sent. */
+  outcome?: ReplyOutcome;
+  /** An error answer's public code, for the log line and the metrics (the body carries it too). */
+  errorCode?: string;
 }
 
 const BASE_HEADERS = {
@@ -21,6 +26,8 @@ export function toResult(reply: Reply, extraHeaders: Record<string, string>): AP
   };
 }
 
+export const INTERNAL_ERROR_CODE = 'internal';
+
 /**
  * The one error envelope. An error is exposed only when its status is below 500; anything else is a
  * generic 500 whose details go to the log alone.
@@ -28,11 +35,12 @@ export function toResult(reply: Reply, extraHeaders: Record<string, string>): AP
 export function errorReply(error: unknown, requestId: string): Reply {
   if (error instanceof DomainError && error.status < 500) {
     const body = { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
-    return { status: error.status, body: { error: body, request_id: requestId } };
+    return { status: error.status, body: { error: body, request_id: requestId }, errorCode: error.code };
   }
   return {
     status: 500,
-    body: { error: { code: 'internal', message: 'Internal server error' }, request_id: requestId },
+    body: { error: { code: INTERNAL_ERROR_CODE, message: 'Internal server error' }, request_id: requestId },
+    errorCode: INTERNAL_ERROR_CODE,
   };
 }
 

@@ -5,5 +5,6 @@ process.env.TABLE_NAME ??= 'tasks-test';
 process.env.ALLOWED_ORIGINS ??= 'https://app.example.com';
 process.env.PAGE_TOKEN_KEY ??= randomBytes(32).toString('base64');
 process.env.AWS_REGION ??= 'eu-west-1';
+process.env.SERVICE_NAME ??= 'task-api-test';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
