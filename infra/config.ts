@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commaList } from '../functions/config/env.ts';
+import type { AlarmThresholds } from './monitoring/alarms.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -88,6 +89,11 @@ export interface InfraConfig {
   /** Where `dist/<handler>.zip` are (absolute). */
   distDir: string;
   /**
+   * Alarms: who is e-mailed (ALARM_EMAIL; required in prod, where an alarm nobody receives is no alarm)
+   * and the thresholds (ALARM_*), with per-stage defaults.
+   */
+  monitoring: { alarmEmail?: string; thresholds: AlarmThresholds };
+  /**
    * Plan without an AWS account: mock credentials, the provider's skip_* checks, local state. For the
    * test suite and `make plan` on a machine with no credentials; never for a deploy.
    */
@@ -110,11 +116,67 @@ export class ConfigError extends Error {
  */
 const STAGE_DEFAULTS: Record<
   Stage,
-  { logRetentionDays: number; rateLimit: number; burstLimit: number; manageAccount: boolean; deletionProtection: boolean }
+  {
+    logRetentionDays: number;
+    rateLimit: number;
+    burstLimit: number;
+    manageAccount: boolean;
+    deletionProtection: boolean;
+    alarms: AlarmThresholds;
+  }
 > = {
-  dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100, manageAccount: true, deletionProtection: false },
-  prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400, manageAccount: false, deletionProtection: true },
+  dev: {
+    logRetentionDays: 14,
+    rateLimit: 50,
+    burstLimit: 100,
+    manageAccount: true,
+    deletionProtection: false,
+    // Developers' traffic: few requests, many of them deliberate errors and cold starts.
+    alarms: {
+      api5xxPercent: 5,
+      api4xxPercent: 30,
+      apiP99LatencyMs: 3000,
+      lambdaDurationPercent: 80,
+      wafBlockedRequests: 100,
+      minRequestsPerHour: 0,
+    },
+  },
+  prod: {
+    logRetentionDays: 365,
+    rateLimit: 200,
+    burstLimit: 400,
+    manageAccount: false,
+    deletionProtection: true,
+    alarms: {
+      api5xxPercent: 1,
+      api4xxPercent: 15,
+      apiP99LatencyMs: 2000,
+      lambdaDurationPercent: 80,
+      wafBlockedRequests: 100,
+      minRequestsPerHour: 0,
+    },
+  },
 };
+
+/** One address, as SNS e-mail subscriptions take it. */
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+function alarmSettings(env: NodeJS.ProcessEnv, stage: Stage, defaults: AlarmThresholds): InfraConfig['monitoring'] {
+  const alarmEmail = env.ALARM_EMAIL || undefined;
+  if (alarmEmail && !EMAIL.test(alarmEmail)) throw new ConfigError(`ALARM_EMAIL must be one e-mail address, got "${alarmEmail}"`);
+  if (!alarmEmail && stage === 'prod') throw new ConfigError('ALARM_EMAIL must be set for prod: alarms nobody receives page nobody');
+  return {
+    ...(alarmEmail ? { alarmEmail } : {}),
+    thresholds: {
+      api5xxPercent: integer(env, 'ALARM_API_5XX_PERCENT', defaults.api5xxPercent, 1, 100),
+      api4xxPercent: integer(env, 'ALARM_API_4XX_PERCENT', defaults.api4xxPercent, 1, 100),
+      apiP99LatencyMs: integer(env, 'ALARM_API_P99_MS', defaults.apiP99LatencyMs, 50, 29000),
+      lambdaDurationPercent: integer(env, 'ALARM_LAMBDA_DURATION_PERCENT', defaults.lambdaDurationPercent, 10, 100),
+      wafBlockedRequests: integer(env, 'ALARM_WAF_BLOCKED', defaults.wafBlockedRequests, 1, 10_000_000),
+      minRequestsPerHour: integer(env, 'ALARM_MIN_REQUESTS_PER_HOUR', defaults.minRequestsPerHour, 0, 100_000_000),
+    },
+  };
+}
 
 /** The rehearsal emulator must be on this machine: a rehearsal never sends test credentials elsewhere. */
 function rehearsalEndpoint(raw: string | undefined): string | undefined {
@@ -277,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     ...(rehearsal ? { rehearsalEndpoint: rehearsal } : {}),
     state,
     distDir: isAbsolute(distRaw) ? distRaw : resolve(REPO_ROOT, distRaw),
+    monitoring: alarmSettings(env, stage, defaults.alarms),
     offline,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The production stack, read top to bottom like the architecture diagram:
- * storage (DynamoDB) and auth (Cognito) -> functions (one Lambda per route) -> api (API Gateway).
+ * storage (DynamoDB) and auth (Cognito) -> functions (one Lambda per route) -> api (API Gateway), watched
+ * by monitoring (alarms to an SNS topic, saved runbook queries, a dashboard).
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
@@ -10,6 +11,7 @@ import { type InfraConfig, PINNED_AWS_PROVIDER_VERSION, versionAtLeast } from '.
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Functions } from './constructs/functions.ts';
+import { Monitoring } from './constructs/monitoring.ts';
 import { Storage } from './constructs/storage.ts';
 
 export interface TaskApiStackOptions {
@@ -138,6 +140,17 @@ export class TaskApiStack extends TerraformStack {
       resetAccountOnDelete: !versionAtLeast(config.awsProviderVersion, '6.0.0'),
     });
 
+    const monitoring = new Monitoring(this, 'monitoring', {
+      prefix: config.prefix,
+      region: config.region,
+      api: { name: api.name, stage: api.stageName, accessLogGroupName: api.accessLogGroupName },
+      functions: functions.byRoute,
+      timeoutSeconds: config.lambda.timeoutSeconds,
+      table: { name: storage.tableName, arn: storage.tableArn },
+      thresholds: config.monitoring.thresholds,
+      ...(config.monitoring.alarmEmail ? { alarmEmail: config.monitoring.alarmEmail } : {}),
+    });
+
     new TerraformOutput(this, 'api_url', { value: api.url, description: 'Base URL of the API stage' });
     new TerraformOutput(this, 'user_pool_id', { value: auth.userPoolId });
     new TerraformOutput(this, 'user_pool_client_id', { value: auth.clientId });
@@ -147,5 +160,7 @@ export class TaskApiStack extends TerraformStack {
     });
     new TerraformOutput(this, 'table_name', { value: storage.tableName });
     new TerraformOutput(this, 'region', { value: config.region });
+    new TerraformOutput(this, 'alarm_topic_arn', { value: monitoring.topicArn, description: 'Where the alarms go (SNS)' });
+    new TerraformOutput(this, 'dashboard_name', { value: monitoring.dashboardName });
   }
 }

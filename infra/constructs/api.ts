@@ -87,6 +87,8 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   errorMessage: '$context.error.message',
   user: '$context.authorizer.claims.sub',
   xrayTraceId: '$context.xrayTraceId',
+  // WAF_ALLOW / WAF_BLOCK once a web ACL guards the stage (the runbook's WAF query reads it).
+  wafResponseCode: '$context.wafResponseCode',
 });
 
 /** Every resource path the routes need, parents first: `/tasks/{taskId}` also needs `/tasks`. */
@@ -152,9 +154,12 @@ const quoteAll = (headers: Record<string, string>) =>
 
 export class Api extends Construct {
   readonly restApiId: string;
+  /** The REST API's name: with the stage name, the dimensions of API Gateway's metrics. */
+  readonly name: string;
   readonly url: string;
   readonly executionArn: string;
   readonly stageName: string;
+  readonly accessLogGroupName: string;
 
   constructor(scope: Construct, id: string, options: ApiOptions) {
     super(scope, id);
@@ -172,6 +177,7 @@ export class Api extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     this.restApiId = api.id;
+    this.name = api.name;
     this.executionArn = api.executionArn;
 
     const authorizer = new ApiGatewayAuthorizer(this, 'authorizer', {
@@ -311,6 +317,7 @@ export class Api extends Construct {
 
     this.url = stage.invokeUrl;
     this.stageName = stage.stageName;
+    this.accessLogGroupName = accessLogs.name;
   }
 
   /** OPTIONS on one resource: answered by API Gateway itself (MOCK), without authorization. */

@@ -33,11 +33,12 @@ export interface FunctionsOptions {
   logRetentionDays: number;
 }
 
-/** What the API needs to wire one route to its function. */
+/** What the API needs to wire one route to its function, and monitoring to watch it. */
 export interface RouteFunction {
   route: RouteDefinition;
   functionName: string;
   invokeArn: string;
+  logGroupName: string;
 }
 
 /** X-Ray's write actions support no resource-level permissions: AWS documents Resource "*" for them. */
@@ -125,6 +126,8 @@ export class Functions extends Construct {
       const environment: Record<string, string> = {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
+        // The Service dimension of the functions' metrics (functions/http/metrics.ts): one stage's alone.
+        SERVICE_NAME: options.prefix,
       };
       if (route.paginated) environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
 
@@ -147,7 +150,7 @@ export class Functions extends Construct {
         dependsOn: [logGroup, policy],
       });
 
-      this.byRoute.push({ route, functionName: fn.functionName, invokeArn: fn.invokeArn });
+      this.byRoute.push({ route, functionName: fn.functionName, invokeArn: fn.invokeArn, logGroupName: logGroup.name });
     }
   }
 }

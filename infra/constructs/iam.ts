@@ -29,6 +29,10 @@ export function assumeRolePolicy(service: string): string {
  * account principal, without a data source that would call STS during an offline plan.
  */
 export function accountRootOf(arn: string): string {
-  const parts = Fn.split(':', arn);
-  return `arn:${Fn.element(parts, 1)}:iam::${Fn.element(parts, 4)}:root`;
+  return `arn:${Fn.element(Fn.split(':', arn), 1)}:iam::${accountIdOf(arn)}:root`;
+}
+
+/** The account id in `arn` (any ARN of this stack), for `aws:SourceAccount` conditions. */
+export function accountIdOf(arn: string): string {
+  return Fn.element(Fn.split(':', arn), 4);
 }

@@ -11,6 +11,9 @@ import {
   GetResourcesCommand,
   GetStageCommand,
 } from '@aws-sdk/client-api-gateway';
+import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
+// The SDK's own protocol implementations (every client depends on @aws-sdk/core): see the CloudWatch client below.
+import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import {
   CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
@@ -24,11 +27,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { tableDesign } from '../../functions/dynamodb/table-design.ts';
 import { routes } from '../../functions/routes.ts';
 import type { InfraConfig } from '../../infra/config.ts';
 import { EXPLICIT_AUTH_FLOWS, OAUTH_SCOPES, PASSWORD_AUTH_FLOW, TOKEN_VALIDITY } from '../../infra/constructs/auth.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
+import { alarmSpecs } from '../../infra/monitoring/alarms.ts';
 import { PASSWORD_POLICY } from '../../infra/password-policy.ts';
 
 /** The stack's Terraform outputs (`terraform output -json`, values only). */
@@ -38,6 +43,8 @@ export interface StackOutputs {
   user_pool_client_id: string;
   table_name: string;
   region: string;
+  alarm_topic_arn: string;
+  dashboard_name: string;
 }
 
 export function clientConfig(endpoint: string, region: string) {
@@ -205,6 +212,81 @@ export async function checkDeployedDesign(config: InfraConfig, outputs: StackOut
     new GenerateMacCommand({ KeyId: `alias/${config.prefix}-page-token`, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from('rehearsal') }),
   );
   expect((mac.Mac?.length ?? 0) === 32, 'the page-token key can GenerateMac (HMAC-SHA-256)', mac.Mac?.length);
+
+  // Monitoring: the alarms the design derives (same module as the stack, real names), each to the
+  // topic; the topic encrypted, with its e-mail subscription; the dashboard showing those alarms.
+  // This SDK release speaks JSON 1.0 to CloudWatch, which moto 5.2 does not; CloudWatch (and the Terraform
+  // provider) still speak the Query protocol, so the checks read the alarms with that.
+  const cloudwatch = new CloudWatchClient({ ...aws, protocol: AwsQueryProtocol });
+  const designed = alarmSpecs({
+    prefix: config.prefix,
+    region: config.region,
+    api: { name: `${config.prefix}-api`, stage: stageName },
+    functions: routes.map((route) => ({ route, functionName: `${config.prefix}-${route.handler}` })),
+    timeoutSeconds: config.lambda.timeoutSeconds,
+    tableName: outputs.table_name,
+    thresholds: config.monitoring.thresholds,
+  });
+  const { MetricAlarms: alarms = [] } = await cloudwatch.send(
+    new DescribeAlarmsCommand({ AlarmNamePrefix: `${config.prefix}-`, MaxRecords: 100 }),
+  );
+  expect(
+    same(
+      alarms.map((alarm) => alarm.AlarmName),
+      designed.map((spec) => spec.config.alarmName),
+    ),
+    'alarms are the design’s',
+    alarms.map((alarm) => alarm.AlarmName),
+  );
+  for (const { config: spec } of designed) {
+    const alarm = alarms.find((candidate) => candidate.AlarmName === spec.alarmName);
+    const dimensions = (list: { Name?: string; Value?: string }[] | undefined) =>
+      JSON.stringify(Object.fromEntries((list ?? []).map((dimension) => [dimension.Name, dimension.Value]).sort()));
+    expect(
+      alarm !== undefined &&
+        alarm.Threshold === spec.threshold &&
+        alarm.ComparisonOperator === spec.comparisonOperator &&
+        alarm.EvaluationPeriods === spec.evaluationPeriods &&
+        alarm.TreatMissingData === spec.treatMissingData &&
+        (alarm.MetricName ?? undefined) === spec.metricName &&
+        (spec.dimensions === undefined ||
+          dimensions(alarm.Dimensions) === JSON.stringify(Object.fromEntries(Object.entries(spec.dimensions).sort()))) &&
+        (alarm.Metrics?.length ?? 0) === ((spec.metricQuery as unknown[] | undefined)?.length ?? 0),
+      `${spec.alarmName}: metric, dimensions, threshold, missing data`,
+      alarm,
+    );
+    expect(
+      same(alarm?.AlarmActions ?? [], [outputs.alarm_topic_arn]) && same(alarm?.OKActions ?? [], [outputs.alarm_topic_arn]),
+      `${spec.alarmName}: notifies the alarm topic`,
+      { alarm: alarm?.AlarmActions, ok: alarm?.OKActions },
+    );
+  }
+  const sns = new SNSClient(aws);
+  const { Attributes: topic } = await sns.send(new GetTopicAttributesCommand({ TopicArn: outputs.alarm_topic_arn }));
+  expect(
+    Boolean(topic?.KmsMasterKeyId?.startsWith('arn:aws:kms:')),
+    'the alarm topic is encrypted with the stack’s key',
+    topic?.KmsMasterKeyId,
+  );
+  const { Subscriptions: subscriptions = [] } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: outputs.alarm_topic_arn }));
+  expect(
+    same(
+      subscriptions.map((subscription) => `${subscription.Protocol}:${subscription.Endpoint}`),
+      config.monitoring.alarmEmail ? [`email:${config.monitoring.alarmEmail}`] : [],
+    ),
+    'the alarm topic e-mails ALARM_EMAIL',
+    subscriptions,
+  );
+  const dashboard = await cloudwatch.send(new GetDashboardCommand({ DashboardName: outputs.dashboard_name }));
+  const widgets = (JSON.parse(dashboard.DashboardBody ?? '{}').widgets ?? []) as { type: string; properties: { alarms?: string[] } }[];
+  expect(
+    same(
+      widgets.find((widget) => widget.type === 'alarm')?.properties.alarms ?? [],
+      alarms.map((alarm) => alarm.AlarmArn),
+    ),
+    `dashboard ${outputs.dashboard_name}: shows every alarm’s state`,
+    widgets.length,
+  );
 
   if (failures.length > 0) throw new Error(`${config.prefix}: what exists is not what the design says:\n  - ${failures.join('\n  - ')}`);
   return passed;

@@ -14,6 +14,7 @@ export const PROD_EXAMPLE_ENV = {
   ALLOWED_ORIGINS: 'https://app.example.com',
   AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
   AUTH_LOGOUT_URLS: 'https://app.example.com/',
+  ALARM_EMAIL: 'ops@example.com',
 };
 
 export const REHEARSAL_REGION = 'eu-west-1';

@@ -7,6 +7,7 @@ const prodEnv = {
   ALLOWED_ORIGINS: 'https://app.example.com',
   AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
   AUTH_LOGOUT_URLS: 'https://app.example.com/',
+  ALARM_EMAIL: 'ops@example.com',
 };
 
 test('dev is the default stage, with local defaults and names prefixed by app and stage', () => {
@@ -72,6 +73,54 @@ test('a state bucket selects the S3 backend, except for an offline plan', () => 
     region: 'us-east-2',
   });
   assert.is(loadConfig({ TF_STATE_BUCKET: 'b', TASK_API_OFFLINE: 'true' }).state, undefined);
+});
+
+test('alarms: per-stage default thresholds, each overridable by its ALARM_* variable', () => {
+  assert.equal(loadConfig({}).monitoring.thresholds, {
+    api5xxPercent: 5,
+    api4xxPercent: 30,
+    apiP99LatencyMs: 3000,
+    lambdaDurationPercent: 80,
+    wafBlockedRequests: 100,
+    minRequestsPerHour: 0,
+  });
+  assert.equal(loadConfig(prodEnv).monitoring.thresholds, {
+    api5xxPercent: 1,
+    api4xxPercent: 15,
+    apiP99LatencyMs: 2000,
+    lambdaDurationPercent: 80,
+    wafBlockedRequests: 100,
+    minRequestsPerHour: 0,
+  });
+  const chosen = loadConfig({
+    ALARM_API_5XX_PERCENT: '2',
+    ALARM_API_4XX_PERCENT: '40',
+    ALARM_API_P99_MS: '800',
+    ALARM_LAMBDA_DURATION_PERCENT: '90',
+    ALARM_WAF_BLOCKED: '1000',
+    ALARM_MIN_REQUESTS_PER_HOUR: '60',
+  }).monitoring.thresholds;
+  assert.equal(chosen, {
+    api5xxPercent: 2,
+    api4xxPercent: 40,
+    apiP99LatencyMs: 800,
+    lambdaDurationPercent: 90,
+    wafBlockedRequests: 1000,
+    minRequestsPerHour: 60,
+  });
+  assert.throws(() => loadConfig({ ALARM_API_5XX_PERCENT: '0' }), /ALARM_API_5XX_PERCENT must be from 1 to 100/);
+  assert.throws(() => loadConfig({ ALARM_API_P99_MS: '30000' }), /ALARM_API_P99_MS must be from 50 to 29000/);
+  assert.throws(() => loadConfig({ ALARM_LAMBDA_DURATION_PERCENT: 'most' }), /ALARM_LAMBDA_DURATION_PERCENT must be a whole number/);
+});
+
+test('alarms: ALARM_EMAIL is required in prod, optional in dev, and one address', () => {
+  assert.is(loadConfig({}).monitoring.alarmEmail, undefined);
+  assert.is(loadConfig({ ALARM_EMAIL: 'dev-team@example.com' }).monitoring.alarmEmail, 'dev-team@example.com');
+  assert.is(loadConfig(prodEnv).monitoring.alarmEmail, 'ops@example.com');
+  const { ALARM_EMAIL: _, ...prodWithoutEmail } = prodEnv;
+  assert.throws(() => loadConfig(prodWithoutEmail), /ALARM_EMAIL must be set for prod/);
+  assert.throws(() => loadConfig({ ALARM_EMAIL: 'a@example.com,b@example.com' }), /ALARM_EMAIL must be one e-mail address/);
+  assert.throws(() => loadConfig({ ALARM_EMAIL: 'ops' }), /ALARM_EMAIL must be one e-mail address/);
 });
 
 test.run();

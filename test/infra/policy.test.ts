@@ -24,6 +24,7 @@ const stacks = {
     ALLOWED_ORIGINS: 'https://app.example.com',
     AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
     AUTH_LOGOUT_URLS: 'https://app.example.com/',
+    ALARM_EMAIL: 'ops@example.com',
   }).tf,
 };
 const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);

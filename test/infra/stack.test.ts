@@ -15,6 +15,7 @@ const prodEnv = {
   ALLOWED_ORIGINS: 'https://app.example.com',
   AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
   AUTH_LOGOUT_URLS: 'https://app.example.com/',
+  ALARM_EMAIL: 'ops@example.com',
 };
 const dev = synthStack();
 const prod = synthStack(prodEnv);
@@ -405,10 +406,12 @@ test('AWS_PROVIDER_VERSION selects a later hashicorp/aws (nodejs24.x needs >= 6.
   );
 });
 
-test('the outputs are the API URL, user pool, client, table and region', () => {
+test('the outputs are the API URL, user pool, client, table, region, alarm topic and dashboard', () => {
   assert.equal(Object.keys(dev.tf.output).sort(), [
+    'alarm_topic_arn',
     'api_url',
     'auth_domain',
+    'dashboard_name',
     'region',
     'table_name',
     'user_pool_client_id',
