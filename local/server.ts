@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { commaList } from '../functions/config/env.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
 import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
+import { createRouteSummary, type RouteSummary } from './gateway/route-summary.ts';
 import { startCognito } from './identity/cognito.ts';
 import { loadOrCreateSigningKey } from './identity/signing-key.ts';
 import { ensureUserPool } from './identity/user-pool.ts';
@@ -50,6 +51,8 @@ export interface LocalStack {
   clientId: string;
   tableName: string;
   dataDir: string;
+  /** Per route: requests, 4xx, 5xx, p50/p99 latency of the gateway's answers (npm start prints it). */
+  routeSummary: RouteSummary;
   /** Closes every server and flushes persistent state. */
   stop(): Promise<void>;
 }
@@ -108,6 +111,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       env: {
         TABLE_NAME: LOCAL_TABLE_NAME,
         ALLOWED_ORIGINS: allowedOrigins.join(','),
+        SERVICE_NAME: 'task-api-local',
         PAGE_TOKEN_KEY: pageTokenKey,
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         AWS_REGION: LOCAL_REGION,
@@ -153,7 +157,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     ]);
     const pool = await ensureUserPool(cognito, routeTable.adminGroup ? [routeTable.adminGroup] : []);
 
+    const routeSummary = createRouteSummary();
     const gateway = createGateway({
+      onAnswered: routeSummary.record,
       routes: async () => (await runtime.routeTable()).routes,
       allowedOrigins,
       authorize: createCognitoAuthorizer({ issuer: cognito.issuerOf(pool.userPoolId), clientId: pool.clientId, jwks: key.jwks }),
@@ -206,6 +212,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       clientId: pool.clientId,
       tableName: LOCAL_TABLE_NAME,
       dataDir,
+      routeSummary,
       stop: () => {
         stopping ??= stopAll();
         return stopping;

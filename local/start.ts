@@ -5,9 +5,13 @@
  *
  * Environment: PORT, TASK_API_DATA_DIR (as the CLI reads it), ALLOWED_ORIGINS (comma list, default
  * http://localhost:5173,http://localhost:3000), LAMBDA_TIMEOUT_SECONDS (each function's timeout, as deployed: default 10).
+ *
+ * Signals: SIGINT/SIGTERM stop (printing the per-route summary unless --quiet); SIGUSR2 prints the
+ * per-route summary (requests, 4xx, 5xx, p50/p99) and keeps running.
  */
 import { parseArgs } from 'node:util';
 import type { RouteDefinition } from '../functions/routes.ts';
+import { formatSummary } from './gateway/route-summary.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, LOCAL_ENV_FILE, type LocalStack, startLocal } from './server.ts';
 
 const USAGE = `Usage: npm start [-- --port <n>] [--data-dir <dir>] [--memory] [--quiet]
@@ -78,7 +82,9 @@ Or with curl (after signing up):
   curl -s -X POST ${api}/tasks -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{"title":"Try local mode"}'
   curl -s ${api}/tasks -H "Authorization: $TOKEN"
 
-Edits under functions/ apply on the next request. Ctrl-C stops.
+Each function writes its JSON log line and its metric line (CloudWatch embedded metric format) below.
+Edits under functions/ apply on the next request. \`kill -USR2 ${process.pid}\` prints the per-route
+summary (requests, 4xx, 5xx, p50/p99); Ctrl-C prints it and stops.
 `;
 }
 
@@ -95,6 +101,8 @@ async function main() {
   const probe = await fetch(`${stack.url}/tasks`, { headers: { 'User-Agent': 'local-start-probe' } });
   await probe.arrayBuffer();
   const readyMs = performance.now();
+  // The probe is not a user's request.
+  stack.routeSummary.clear();
   if (!parsed.quiet) {
     // Loaded only now: the route table (and zod with it) is not needed to serve, the sandbox has its own.
     const { routes } = await import('../functions/routes.ts');
@@ -105,12 +113,13 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    if (!parsed.quiet) process.stdout.write(`\n${signal}: stopping…\n`);
+    if (!parsed.quiet) process.stdout.write(`\n${formatSummary(stack.routeSummary.rows())}${signal}: stopping…\n`);
     await stack.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGUSR2', () => process.stdout.write(formatSummary(stack.routeSummary.rows())));
 }
 
 main().catch((error: unknown) => {

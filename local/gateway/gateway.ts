@@ -32,6 +32,8 @@ export interface GatewayOptions {
   accessLog?: (line: string) => void;
   /** Receives gateway-side errors (a failed function, a malformed result, a timeout). */
   errorLog?: (message: string, fields: Record<string, unknown>) => void;
+  /** Told of every answer: `METHOD /resource` (undefined off the route table), status, latency in ms. */
+  onAnswered?: (route: string | undefined, status: number, latencyMs: number) => void;
 }
 
 interface GatewayAnswer {
@@ -203,6 +205,8 @@ export function createGateway(options: GatewayOptions) {
         ...(result.errorDetail ? { detail: result.errorDetail } : {}),
       });
     }
+    const latency = Math.round(performance.now() - started);
+    options.onAnswered?.(result.resource ? `${req.method} ${result.resource}` : undefined, response.status, latency);
     options.accessLog?.(
       JSON.stringify({
         requestId,
@@ -215,7 +219,7 @@ export function createGateway(options: GatewayOptions) {
         protocol: `HTTP/${req.httpVersion}`,
         responseLength: response.body.byteLength,
         integrationLatency: result.integrationLatency ?? null,
-        latency: Math.round(performance.now() - started),
+        latency,
         ...(result.error ? { error: result.error } : {}),
       }),
     );

@@ -14,6 +14,7 @@ interface Context {
   invoke: Invoke;
   calls: { handler: string; event: APIGatewayProxyEvent; signal: AbortSignal }[];
   accessLog: string[];
+  answered: Array<[string | undefined, number, number]>;
 }
 
 const test = suite<Context>('local API Gateway');
@@ -28,6 +29,7 @@ const authorize: Authorizer = async (header) =>
 test.before(async (context) => {
   context.calls = [];
   context.accessLog = [];
+  context.answered = [];
   const options: GatewayOptions = {
     routes,
     authorize,
@@ -39,6 +41,7 @@ test.before(async (context) => {
     timeoutMs: 200,
     maxPayloadBytes: 1024,
     accessLog: (line) => context.accessLog.push(line),
+    onAnswered: (...answer) => context.answered.push(answer),
   };
   const gateway = createGateway(options);
   context.server = createServer((req, res) => void gateway(req, res));
@@ -48,6 +51,7 @@ test.before(async (context) => {
 test.before.each((context) => {
   context.calls.length = 0;
   context.accessLog.length = 0;
+  context.answered.length = 0;
   context.invoke = async () => ({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{"ok":true}' });
 });
 
@@ -163,6 +167,21 @@ test('every request writes one access-log line', async (context) => {
   assert.is(first.httpMethod, 'GET');
   assert.type(first.integrationLatency, 'number');
   assert.is(second.status, 403);
+});
+
+test('every answer is reported with its route, status and latency (for the per-route summary)', async (context) => {
+  await fetch(`${context.url}/tasks/abc`, { headers: { Authorization: 'good' } });
+  await fetch(`${context.url}/tasks`);
+  await fetch(`${context.url}/unknown`);
+  assert.equal(
+    context.answered.map(([route, status]) => [route, status]),
+    [
+      ['GET /tasks/{taskId}', 200],
+      ['GET /tasks', 401],
+      [undefined, 403],
+    ],
+  );
+  for (const [, , latency] of context.answered) assert.ok(Number.isInteger(latency) && latency >= 0);
 });
 
 test.run();
