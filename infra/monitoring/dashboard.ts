@@ -5,19 +5,12 @@
  * capacity, throttles and system errors; the web ACL's verdicts when there is one.
  */
 import { DIMENSION, METRIC, METRICS_NAMESPACE, OUTCOME_METRIC } from '../../functions/http/metrics.ts';
-import type { RouteDefinition } from '../../functions/routes.ts';
-import { dynamodbOperations } from './alarms.ts';
+import { type AlarmTargets, dynamodbOperations } from './alarms.ts';
 
-export interface DashboardTargets {
-  prefix: string;
-  region: string;
-  api: { name: string; stage: string };
-  functions: ReadonlyArray<{ route: RouteDefinition; functionName: string }>;
-  tableName: string;
+export interface DashboardTargets extends Omit<AlarmTargets, 'timeoutSeconds' | 'thresholds'> {
   /** The `Service` dimension of the functions' metrics. */
   service: string;
   alarmArns: string[];
-  webAcl?: { name: string };
 }
 
 type MetricLine = Array<string | Record<string, unknown>>;

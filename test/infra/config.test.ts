@@ -1,14 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PROD_ENV } from './support.ts';
 import { ConfigError, loadConfig } from '../../infra/config.ts';
-
-const prodEnv = {
-  STAGE: 'prod',
-  ALLOWED_ORIGINS: 'https://app.example.com',
-  AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
-  AUTH_LOGOUT_URLS: 'https://app.example.com/',
-  ALARM_EMAIL: 'ops@example.com',
-};
 
 test('dev is the default stage, with local defaults and names prefixed by app and stage', () => {
   const config = loadConfig({});
@@ -25,12 +18,12 @@ test('prod must be given its origins and OAuth URLs', () => {
     () => loadConfig({ STAGE: 'prod' }),
     (error: Error) => error instanceof ConfigError && /ALLOWED_ORIGINS must be set for prod/.test(error.message),
   );
-  assert.is(loadConfig(prodEnv).logRetentionDays, 365);
+  assert.is(loadConfig(PROD_ENV).logRetentionDays, 365);
 });
 
 test('prod rejects a wildcard origin and localhost URLs', () => {
-  assert.throws(() => loadConfig({ ...prodEnv, ALLOWED_ORIGINS: '*' }), /"\*" is not allowed in prod/);
-  assert.throws(() => loadConfig({ ...prodEnv, AUTH_CALLBACK_URLS: 'http://localhost:3000/cb' }), /localhost/);
+  assert.throws(() => loadConfig({ ...PROD_ENV, ALLOWED_ORIGINS: '*' }), /"\*" is not allowed in prod/);
+  assert.throws(() => loadConfig({ ...PROD_ENV, AUTH_CALLBACK_URLS: 'http://localhost:3000/cb' }), /localhost/);
 });
 
 test('bad values name the variable', () => {
@@ -58,11 +51,11 @@ test('nodejs24.x needs hashicorp/aws >= 6.19, which AWS_PROVIDER_VERSION selects
 
 test('one stage owns the API Gateway account setting by default (dev); deletion protection is prod’s default, switchable', () => {
   assert.is(loadConfig({}).manageApiGatewayAccount, true);
-  assert.is(loadConfig(prodEnv).manageApiGatewayAccount, false);
-  assert.is(loadConfig({ ...prodEnv, APIGW_MANAGE_ACCOUNT: 'true' }).manageApiGatewayAccount, true);
+  assert.is(loadConfig(PROD_ENV).manageApiGatewayAccount, false);
+  assert.is(loadConfig({ ...PROD_ENV, APIGW_MANAGE_ACCOUNT: 'true' }).manageApiGatewayAccount, true);
   assert.is(loadConfig({}).deletionProtection, false);
-  assert.is(loadConfig(prodEnv).deletionProtection, true);
-  assert.is(loadConfig({ ...prodEnv, DELETION_PROTECTION: 'false' }).deletionProtection, false);
+  assert.is(loadConfig(PROD_ENV).deletionProtection, true);
+  assert.is(loadConfig({ ...PROD_ENV, DELETION_PROTECTION: 'false' }).deletionProtection, false);
   assert.is(loadConfig({}).auth.allowPasswordAuth, false);
 });
 
@@ -84,7 +77,7 @@ test('alarms: per-stage default thresholds, each overridable by its ALARM_* vari
     wafBlockedRequests: 100,
     minRequestsPerHour: 0,
   });
-  assert.equal(loadConfig(prodEnv).monitoring.thresholds, {
+  assert.equal(loadConfig(PROD_ENV).monitoring.thresholds, {
     api5xxPercent: 1,
     api4xxPercent: 15,
     apiP99LatencyMs: 2000,
@@ -116,8 +109,8 @@ test('alarms: per-stage default thresholds, each overridable by its ALARM_* vari
 test('alarms: ALARM_EMAIL is required in prod, optional in dev, and one address', () => {
   assert.is(loadConfig({}).monitoring.alarmEmail, undefined);
   assert.is(loadConfig({ ALARM_EMAIL: 'dev-team@example.com' }).monitoring.alarmEmail, 'dev-team@example.com');
-  assert.is(loadConfig(prodEnv).monitoring.alarmEmail, 'ops@example.com');
-  const { ALARM_EMAIL: _, ...prodWithoutEmail } = prodEnv;
+  assert.is(loadConfig(PROD_ENV).monitoring.alarmEmail, 'ops@example.com');
+  const { ALARM_EMAIL: _, ...prodWithoutEmail } = PROD_ENV;
   assert.throws(() => loadConfig(prodWithoutEmail), /ALARM_EMAIL must be set for prod/);
   assert.throws(() => loadConfig({ ALARM_EMAIL: 'a@example.com,b@example.com' }), /ALARM_EMAIL must be one e-mail address/);
   assert.throws(() => loadConfig({ ALARM_EMAIL: 'ops' }), /ALARM_EMAIL must be one e-mail address/);

@@ -10,17 +10,10 @@ import * as assert from 'uvu/assert';
 import { routes } from '../../functions/routes.ts';
 import { Monitoring, savedQueryName } from '../../infra/constructs/monitoring.ts';
 import { ALARM_KINDS, MIN_REQUESTS_FOR_RATE, RUNBOOK_PATH } from '../../infra/monitoring/alarms.ts';
-import { resourcesOf, synthStack, testConfig } from './support.ts';
+import { PROD_ENV, resourcesOf, synthStack, testConfig } from './support.ts';
 
-const prodEnv = {
-  STAGE: 'prod',
-  ALLOWED_ORIGINS: 'https://app.example.com',
-  AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
-  AUTH_LOGOUT_URLS: 'https://app.example.com/',
-  ALARM_EMAIL: 'ops@example.com',
-};
 const dev = synthStack().tf;
-const prod = synthStack(prodEnv).tf;
+const prod = synthStack(PROD_ENV).tf;
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON
 type Json = any;

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { routes } from '../../functions/routes.ts';
 import { SUPPORTED_RUNTIMES } from '../../infra/config.ts';
 import { WILDCARD_EXCEPTIONS } from './policy-exceptions.ts';
-import { resourcesOf, synthStack } from './support.ts';
+import { PROD_ENV, resourcesOf, synthStack } from './support.ts';
 
 interface Statement {
   Sid?: string;
@@ -19,13 +19,7 @@ interface Statement {
 
 const stacks = {
   dev: synthStack().tf,
-  prod: synthStack({
-    STAGE: 'prod',
-    ALLOWED_ORIGINS: 'https://app.example.com',
-    AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
-    AUTH_LOGOUT_URLS: 'https://app.example.com/',
-    ALARM_EMAIL: 'ops@example.com',
-  }).tf,
+  prod: synthStack(PROD_ENV).tf,
 };
 const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 /** `${aws_x.y.arn}` -> `<ref>`: resources compare as patterns. */

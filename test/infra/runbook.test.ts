@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REPO_ROOT } from '../../infra/config.ts';
 import { ALARM_KINDS, RUNBOOK_PATH } from '../../infra/monitoring/alarms.ts';
-import { resourcesOf, synthStack } from './support.ts';
+import { PROD_ENV, resourcesOf, synthStack } from './support.ts';
 
 const runbook = readFileSync(join(REPO_ROOT, RUNBOOK_PATH), 'utf8');
 
@@ -26,13 +26,7 @@ const fencedBlocks = (section: string) => [...section.matchAll(/^```\n([\s\S]*?)
 const stacks = {
   dev: synthStack().tf,
   'dev with a traffic alarm': synthStack({ ALARM_MIN_REQUESTS_PER_HOUR: '30' }).tf,
-  prod: synthStack({
-    STAGE: 'prod',
-    ALLOWED_ORIGINS: 'https://app.example.com',
-    AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
-    AUTH_LOGOUT_URLS: 'https://app.example.com/',
-    ALARM_EMAIL: 'ops@example.com',
-  }).tf,
+  prod: synthStack(PROD_ENV).tf,
 };
 
 for (const [name, tf] of Object.entries(stacks)) {

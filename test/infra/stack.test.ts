@@ -8,17 +8,10 @@ import { MAX_LAMBDA_TIMEOUT_SECONDS } from '../../infra/config.ts';
 import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../../infra/constructs/api.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
 import { REHEARSAL_SERVICES } from '../../infra/stack.ts';
-import { ensureDist, resourcesOf, synthStack } from './support.ts';
+import { ensureDist, PROD_ENV, resourcesOf, synthStack } from './support.ts';
 
-const prodEnv = {
-  STAGE: 'prod',
-  ALLOWED_ORIGINS: 'https://app.example.com',
-  AUTH_CALLBACK_URLS: 'https://app.example.com/callback',
-  AUTH_LOGOUT_URLS: 'https://app.example.com/',
-  ALARM_EMAIL: 'ops@example.com',
-};
 const dev = synthStack();
-const prod = synthStack(prodEnv);
+const prod = synthStack(PROD_ENV);
 const one = <T>(list: Array<[string, T]>): T => {
   assert.is(list.length, 1, 'exactly one resource expected');
   return (list[0] as [string, T])[1];
@@ -306,7 +299,7 @@ test('dev owns API Gateway’s account CloudWatch role by default, prod only whe
   assert.is(account.reset_on_delete, true, 'destroying the owner must not leave the account pointing at a deleted role');
   assert.is(resourcesOf(prod.tf, 'aws_api_gateway_account').length, 0, 'two stages in one account: only one owns the setting');
   assert.is(resourcesOf(synthStack({ APIGW_MANAGE_ACCOUNT: 'false' }).tf, 'aws_api_gateway_account').length, 0);
-  assert.is(resourcesOf(synthStack({ ...prodEnv, APIGW_MANAGE_ACCOUNT: 'true' }).tf, 'aws_api_gateway_account').length, 1);
+  assert.is(resourcesOf(synthStack({ ...PROD_ENV, APIGW_MANAGE_ACCOUNT: 'true' }).tf, 'aws_api_gateway_account').length, 1);
 });
 
 test('the account role carries the policy API Gateway documents (it tests the role by creating /aws/apigateway/welcome)', () => {

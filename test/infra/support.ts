@@ -9,6 +9,7 @@ import { Testing } from 'cdktf';
 import { type InfraConfig, loadConfig } from '../../infra/config.ts';
 import { TaskApiStack } from '../../infra/stack.ts';
 import { ensureDist } from '../../scripts/dist.ts';
+import { PROD_EXAMPLE_ENV } from '../../scripts/rehearsal/stage.ts';
 
 export { ensureDist } from '../../scripts/dist.ts';
 
@@ -17,6 +18,9 @@ export function testConfig(env: NodeJS.ProcessEnv = {}): InfraConfig {
   const dist = ensureDist();
   return loadConfig({ DIST_DIR: dist, AWS_REGION: 'eu-west-1', ...env });
 }
+
+/** A valid prod configuration: what prod requires, with the README's example values. */
+export const PROD_ENV = { STAGE: 'prod', ...PROD_EXAMPLE_ENV };
 
 export interface Synthesized {
   /** The stack's Terraform JSON, as Testing.synth returns it (for Testing.toHave*). */
