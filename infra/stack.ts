@@ -7,6 +7,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { routes as allRoutes, type RouteDefinition } from '../functions/routes.ts';
+import { applyMotoGaps } from '../scripts/rehearsal/moto-gaps.ts';
 import { type InfraConfig, PINNED_AWS_PROVIDER_VERSION, versionAtLeast } from './config.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
@@ -162,5 +163,8 @@ export class TaskApiStack extends TerraformStack {
     new TerraformOutput(this, 'region', { value: config.region });
     new TerraformOutput(this, 'alarm_topic_arn', { value: monitoring.topicArn, description: 'Where the alarms go (SNS)' });
     new TerraformOutput(this, 'dashboard_name', { value: monitoring.dashboardName });
+
+    // Rehearsal mode only (never a deployable stack): leave out what the emulator cannot answer.
+    if (config.rehearsalEndpoint) applyMotoGaps(this);
   }
 }

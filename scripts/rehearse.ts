@@ -17,7 +17,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-
 import { REPO_ROOT, STAGES, type Stage } from '../infra/config.ts';
 import { checkDeployedDesign, clientConfig, type StackOutputs } from './rehearsal/checks.ts';
 import { type Moto, startMoto } from './rehearsal/moto.ts';
-import { REHEARSAL_REGION, REHEARSAL_STATE_BUCKET, removeDir, stageEnv, synthStage } from './rehearsal/stage.ts';
+import { REHEARSAL_REGION, REHEARSAL_STATE_BUCKET, removeDir, stageEnv, synthStack } from './rehearsal/stage.ts';
 import { withTool } from './rehearsal/tools.ts';
 import { findPluginDir, findTerraform, terraform } from './terraform.ts';
 
@@ -70,7 +70,7 @@ async function outputsOf(stackDir: string): Promise<StackOutputs> {
 
 /** Applies one stage and proves it: apply, empty re-plan, design checks. Returns the resources applied. */
 export async function applyAndCheck(stage: Stage, moto: Moto, outdir: string, log: (line: string) => void): Promise<StageResult> {
-  const { config, stackDir } = synthStage(stageEnv(stage, moto.endpoint, { DIST_DIR: distDirOf(outdir) }), outdir);
+  const { config, stackDir } = synthStack(stageEnv(stage, moto.endpoint, { DIST_DIR: distDirOf(outdir) }), outdir);
   await terraform(stackDir, initArgs());
   const apply = await terraform(stackDir, ['apply', '-auto-approve', '-input=false', '-no-color']);
   const applied = Number(apply.stdout.match(/Resources: (\d+) added/)?.[1] ?? Number.NaN);
@@ -84,7 +84,7 @@ export async function applyAndCheck(stage: Stage, moto: Moto, outdir: string, lo
 
 /** After a rebuild with no source change: same zips, so the re-synthesized stack must plan no changes. */
 export async function replanAfterRebuild(stage: Stage, moto: Moto, outdir: string, log: (line: string) => void): Promise<void> {
-  const { stackDir } = synthStage(stageEnv(stage, moto.endpoint, { DIST_DIR: distDirOf(outdir) }), outdir);
+  const { stackDir } = synthStack(stageEnv(stage, moto.endpoint, { DIST_DIR: distDirOf(outdir) }), outdir);
   // The first re-plan refreshed everything; what a rebuild can change is the configuration (zip hashes).
   await expectNoChanges(stackDir, `${stage} after a second make build`, false);
   log('re-plan after a second build: no changes');
@@ -92,7 +92,7 @@ export async function replanAfterRebuild(stage: Stage, moto: Moto, outdir: strin
 
 /** Destroy, as the README says: prod first deploys with its deletion protection off. */
 export async function destroy(stage: Stage, moto: Moto, outdir: string, log: (line: string) => void): Promise<void> {
-  const unprotected = synthStage(stageEnv(stage, moto.endpoint, { DELETION_PROTECTION: 'false', DIST_DIR: distDirOf(outdir) }), outdir);
+  const unprotected = synthStack(stageEnv(stage, moto.endpoint, { DELETION_PROTECTION: 'false', DIST_DIR: distDirOf(outdir) }), outdir);
   if (stage === 'prod') {
     await terraform(unprotected.stackDir, ['apply', '-auto-approve', '-input=false', '-no-color']);
     log('deletion protection turned off (DELETION_PROTECTION=false deploy)');

@@ -1,13 +1,12 @@
 /**
- * One rehearsed stage: its configuration (the same environment variables a user or CI sets), its
- * synthesized stack in a folder of its own, and the moto override beside it.
+ * One rehearsed stage: its configuration (the same environment variables a user or CI sets) and its
+ * synthesized stack in a folder of its own (in rehearsal mode, which leaves out the moto gaps).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'cdktf';
 import { type InfraConfig, loadConfig, type Stage } from '../../infra/config.ts';
 import { stackName, TaskApiStack } from '../../infra/stack.ts';
-import { motoOverride } from './moto-gaps.ts';
 
 /** What prod requires (origins, OAuth URLs): example values, as the README's Deploy section shows them. */
 export const PROD_EXAMPLE_ENV = {
@@ -39,7 +38,8 @@ export interface SynthesizedStage {
 
 /**
  * Synthesizes a stack exactly as `infra/main.ts` does (one App, one TaskApiStack) into `outdir`. The
- * `.terraform` folder of an earlier synth is kept.
+ * `.terraform` folder of an earlier synth is kept. With TASK_API_REHEARSAL_ENDPOINT in `env` the stack
+ * leaves out the moto gaps (scripts/rehearsal/moto-gaps.ts) itself.
  */
 export function synthStack(env: Record<string, string>, outdir: string): SynthesizedStage {
   const config = loadConfig(env);
@@ -49,14 +49,6 @@ export function synthStack(env: Record<string, string>, outdir: string): Synthes
   new TaskApiStack(app, name, { config });
   app.synth();
   return { config, stackDir: join(outdir, 'stacks', name) };
-}
-
-/** synthStack, then the moto override next to the stack (rehearsal only). */
-export function synthStage(env: Record<string, string>, outdir: string): SynthesizedStage {
-  const synthesized = synthStack(env, outdir);
-  const stack = JSON.parse(readFileSync(join(synthesized.stackDir, 'cdk.tf.json'), 'utf8'));
-  writeFileSync(join(synthesized.stackDir, 'moto_override.tf.json'), `${JSON.stringify(motoOverride(stack), null, 2)}\n`);
-  return synthesized;
 }
 
 export function removeDir(dir: string): void {

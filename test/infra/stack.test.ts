@@ -8,6 +8,7 @@ import { MAX_LAMBDA_TIMEOUT_SECONDS } from '../../infra/config.ts';
 import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../../infra/constructs/api.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
 import { REHEARSAL_SERVICES } from '../../infra/stack.ts';
+import { MOTO_GAPS } from '../../scripts/rehearsal/moto-gaps.ts';
 import { ensureDist, PROD_ENV, resourcesOf, synthStack } from './support.ts';
 
 const dev = synthStack();
@@ -387,6 +388,24 @@ test('a deployable stack has no endpoint overrides; only rehearsal mode points e
     );
   }
   assert.throws(() => synthStack({ TASK_API_REHEARSAL_ENDPOINT: 'https://apigateway.eu-west-1.amazonaws.com' }), /loopback/);
+});
+
+test('only rehearsal mode leaves out what moto cannot answer (scripts/rehearsal/moto-gaps.ts)', () => {
+  const rehearsal = synthStack({ TASK_API_REHEARSAL_ENDPOINT: 'http://127.0.0.1:5000' }).tf;
+  for (const gap of MOTO_GAPS) {
+    const inRehearsal = resourcesOf(rehearsal, gap.resourceType);
+    assert.ok(inRehearsal.length > 0, `${gap.resourceType}: a gap for a resource the stack no longer has`);
+    for (const [name, resource] of inRehearsal) {
+      for (const [key, value] of Object.entries(gap.override)) assert.equal(resource[key], value, `${name}.${key}`);
+    }
+    for (const stack of [dev, prod]) {
+      for (const [name, resource] of resourcesOf(stack.tf, gap.resourceType)) {
+        for (const [key, value] of Object.entries(gap.override)) assert.not.equal(resource[key], value, `deployable ${name}.${key}`);
+      }
+    }
+  }
+  assert.is(resourcesOf(rehearsal, 'aws_cloudwatch_query_definition')[0]?.[1].count, 0);
+  assert.equal(resourcesOf(rehearsal, 'aws_lambda_function')[0]?.[1].lifecycle, { ignore_changes: ['logging_config'] });
 });
 
 test('AWS_PROVIDER_VERSION selects a later hashicorp/aws (nodejs24.x needs >= 6.19), without the argument 6.x removed', () => {
