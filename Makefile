@@ -21,16 +21,16 @@ tools: ## Install the pinned Python tools (moto, checkov, schemathesis: requirem
 	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python -r requirements-tools.txt
 	@$(VENV)/bin/python -c "import moto, checkov, schemathesis" && echo "tools: moto, checkov and schemathesis installed in $(VENV)/"
 
-rehearse: ## Deploy rehearsal: build, apply dev + prod to moto, re-plan (no changes), check the design, destroy
+rehearse: tools ## Deploy rehearsal: build, apply dev + prod to moto, re-plan (no changes), check the design, destroy
 	npm run --silent rehearse
 
-policy: ## checkov on the synthesized dev + prod stacks and the offline plan (skips listed in .checkov.yaml)
+policy: tools ## checkov on the synthesized dev + prod stacks and the offline plan (skips listed in .checkov.yaml)
 	npm run --silent policy
 
 build: ## Bundle every route's handler into a deterministic dist/<handler>.zip
 	npm run build
 
-test: ## Type check, lint and run every suite (unit, infra, integration, end-to-end)
+test: ## Type check, lint and run every suite (unit, infra, integration, end-to-end, deploy)
 	npm test
 
 bench: ## Bundle sizes, cold load times vs esbuild defaults, local start-up time, against the budgets
