@@ -11,15 +11,16 @@ export interface Caller {
 
 /** Header names lower-cased; a header sent more than once keeps its last value, as API Gateway does. */
 export function headersOf(event: APIGatewayProxyEvent): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // A Map, then own properties: a header (or query parameter) may be called `__proto__` or `constructor`.
+  const headers = new Map<string, string>();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
+    if (value !== undefined) headers.set(name.toLowerCase(), value);
   }
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
     const last = values?.at(-1);
-    if (last !== undefined) headers[name.toLowerCase()] = last;
+    if (last !== undefined) headers.set(name.toLowerCase(), last);
   }
-  return headers;
+  return Object.fromEntries(headers);
 }
 
 /** Query parameters; a parameter given twice is ambiguous and rejected rather than silently picked. */
@@ -29,11 +30,9 @@ export function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
     .filter(([, values]) => (values?.length ?? 0) > 1)
     .map(([name]) => ({ field: `query.${name}`, message: 'must be given at most once' }));
   if (repeated.length > 0) throw new ValidationError(repeated);
-  const query: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
-    if (value !== undefined) query[name] = value;
-  }
-  return query;
+  return Object.fromEntries(
+    Object.entries(event.queryStringParameters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** The JSON body, or undefined when there is none. */

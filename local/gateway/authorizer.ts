@@ -65,13 +65,14 @@ export function tokenFrom(authorization: string | undefined): string | undefined
  * comma-joined string.
  */
 export function claimsAsApiGatewayPassesThem(payload: JWTPayload): Record<string, string> {
-  const claims: Record<string, string> = {};
+  const claims: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(payload)) {
     if (value === undefined || value === null) continue;
-    if ((name === 'exp' || name === 'iat') && typeof value === 'number') claims[name] = javaDate(value);
-    else if (Array.isArray(value)) claims[name] = value.map(String).join(',');
-    else if (typeof value === 'object') claims[name] = JSON.stringify(value);
-    else claims[name] = String(value);
+    if ((name === 'exp' || name === 'iat') && typeof value === 'number') claims.push([name, javaDate(value)]);
+    else if (Array.isArray(value)) claims.push([name, value.map(String).join(',')]);
+    else if (typeof value === 'object') claims.push([name, JSON.stringify(value)]);
+    else claims.push([name, String(value)]);
   }
-  return claims;
+  // Own properties whatever the claim's name (a token may carry a `__proto__` claim).
+  return Object.fromEntries(claims);
 }

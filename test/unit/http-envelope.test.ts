@@ -15,7 +15,7 @@ import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
 import { corsHeaders, gatewayPreflightHeaders } from '../../functions/http/cors.ts';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
-import { headersOf, MAX_BODY_BYTES, parseGroups } from '../../functions/http/request.ts';
+import { headersOf, MAX_BODY_BYTES, parseGroups, queryOf } from '../../functions/http/request.ts';
 import { ddb, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
 import { type EventOptions, makeEvent, USER_A } from '../support/events.ts';
 import { invoke, toResponse } from '../support/invoke.ts';
@@ -441,6 +441,24 @@ parsing('header names are lower-cased and a repeated header keeps its last value
   event.multiValueHeaders = { 'If-Match': ['"1"', '"2"'] };
 
   assert.is(headersOf(event)['if-match'], '"2"');
+});
+
+parsing('headers and query parameters named after Object.prototype members are kept as sent', () => {
+  // As Lambda's JSON.parse delivers them: own properties, `__proto__` included.
+  const event = makeEvent();
+  event.headers = JSON.parse('{"__proto__":"h1","constructor":"h2"}');
+  event.multiValueHeaders = {};
+  event.queryStringParameters = JSON.parse('{"__proto__":"q1","toString":"q2"}');
+  event.multiValueQueryStringParameters = JSON.parse('{"__proto__":["q1"],"toString":["q2"]}');
+
+  assert.equal(Object.entries(headersOf(event)), [
+    ['__proto__', 'h1'],
+    ['constructor', 'h2'],
+  ]);
+  assert.equal(Object.entries(queryOf(event)), [
+    ['__proto__', 'q1'],
+    ['toString', 'q2'],
+  ]);
 });
 
 parsing.run();
