@@ -60,7 +60,7 @@ export const routes = [
     handler: 'create-task',
     summary: 'Create a task (idempotent with an Idempotency-Key header)',
     adminOnly: false,
-    request: { body: createTaskBody, headers: createTaskHeaders },
+    request: { query: noQuery, body: createTaskBody, headers: createTaskHeaders },
     success: { status: 201, description: 'The task was created (or this is a replay of that create)', body: taskEnvelope },
     errors: [409, 413, 415],
     // PutItem: the task and the idempotency record; GetItem: replays; UpdateItem: marking a replayable create done.

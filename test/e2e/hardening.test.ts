@@ -40,4 +40,14 @@ hardening('the same parameter twice under a prototype name is refused as repeate
   }
 });
 
+hardening('POST /tasks refuses unknown query parameters like every other route, and creates nothing', async ({ fx }) => {
+  const bob = await createUser(fx.stack, 'query-poster');
+  const result = await http(fx.stack, 'POST', '/tasks', { token: bob.idToken, query: { foo: 'bar' }, body: { title: 'never stored' } });
+  assert.is(result.status, 400, result.text);
+  assert.is(result.json.error.code, 'validation_failed');
+  assert.equal(result.json.error.details, [{ field: 'query.foo', message: 'is not an accepted field' }]);
+  const list = await http(fx.stack, 'GET', '/tasks', { token: bob.idToken });
+  assert.is(list.json.count, 0);
+});
+
 hardening.run();
