@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { InvalidJsonError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError } from './http-errors.ts';
+import { isStorableUserId } from '../dynamodb/keys.ts';
 import { ValidationError } from '../tasks/errors.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -61,7 +62,8 @@ function isJsonMediaType(contentType: string | undefined): boolean {
 export function callerOf(event: APIGatewayProxyEvent): Caller {
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
   const userId = claims.sub;
-  if (typeof userId !== 'string' || userId === '') throw new UnauthorizedError();
+  // A subject no storage key can hold (Cognito's are UUIDs) identifies nobody: 401, never a failed write.
+  if (typeof userId !== 'string' || !isStorableUserId(userId)) throw new UnauthorizedError();
   return { userId, groups: parseGroups(claims['cognito:groups']) };
 }
 

@@ -4,6 +4,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { MAX_USER_ID_BYTES } from '../../functions/dynamodb/keys.ts';
+import { poolSigningKey, resign } from './support/tokens.ts';
 import { createUser, type Fixture, http, startStack, stopStack, type User } from './support/stack.ts';
 
 const hardening = suite<{ fx: Fixture; alice: User }>('hardening: hostile input over HTTP');
@@ -48,6 +50,25 @@ hardening('POST /tasks refuses unknown query parameters like every other route, 
   assert.equal(result.json.error.details, [{ field: 'query.foo', message: 'is not an accepted field' }]);
   const list = await http(fx.stack, 'GET', '/tasks', { token: bob.idToken });
   assert.is(list.json.count, 0);
+});
+
+hardening('a token whose subject cannot form a storage key is 401, never a 500; the longest storable one works', async ({ fx, alice }) => {
+  const key = await poolSigningKey(fx.dataDir);
+  for (const sub of ['x'.repeat(3000), 'é'.repeat(MAX_USER_ID_BYTES / 2 + 1), 'a\ud800b']) {
+    const token = await resign(alice.idToken, key, { sub });
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['POST', { title: 'never stored' }],
+    ] as const) {
+      const result = await http(fx.stack, method, '/tasks', { token, body });
+      assert.is(result.status, 401, `${method} with a ${sub.length}-character sub: ${result.text}`);
+      assert.is(result.json.error.code, 'unauthorized');
+    }
+  }
+  const longest = await resign(alice.idToken, key, { sub: 'y'.repeat(MAX_USER_ID_BYTES) });
+  assert.is((await http(fx.stack, 'POST', '/tasks', { token: longest, body: { title: 'fits' } })).status, 201);
+  const listed = await http(fx.stack, 'GET', '/tasks', { token: longest, query: { status: 'in_progress' } });
+  assert.is(listed.status, 200, listed.text);
 });
 
 hardening.run();
