@@ -5,7 +5,14 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commaList } from '../functions/config/env.ts';
+import {
+  commaList,
+  DEFAULT_PAGE_TOKEN_KEY_VERSION,
+  MAX_PAGE_TOKEN_TTL_SECONDS,
+  SettingError,
+  wholeNumber,
+} from '../functions/config/env.ts';
+import { DEFAULT_PAGE_TOKEN_TTL_SECONDS, MAX_KEY_VERSION } from '../functions/http/page-token.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -50,6 +57,8 @@ export interface InfraConfig {
   auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string };
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
+  /** Page tokens: the key version new ones are sealed with (raise it to rotate) and how long one is honoured. */
+  pageTokens: { keyVersion: number; ttlSeconds: number };
   throttling: { rateLimit: number; burstLimit: number };
   /** Declare the account-level API Gateway CloudWatch role (one per account and region). */
   manageApiGatewayAccount: boolean;
@@ -86,12 +95,11 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
-  return value;
+  try {
+    return wholeNumber(env, name, fallback, min, max);
+  } catch (error) {
+    throw error instanceof SettingError ? new ConfigError(error.message) : error;
+  }
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -201,6 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
       timeoutSeconds: integer(env, 'LAMBDA_TIMEOUT_SECONDS', DEFAULT_LAMBDA_TIMEOUT_SECONDS, 1, MAX_LAMBDA_TIMEOUT_SECONDS),
     },
     logRetentionDays,
+    pageTokens: {
+      keyVersion: integer(env, 'PAGE_TOKEN_KEY_VERSION', DEFAULT_PAGE_TOKEN_KEY_VERSION, 1, MAX_KEY_VERSION),
+      ttlSeconds: integer(env, 'PAGE_TOKEN_TTL_SECONDS', DEFAULT_PAGE_TOKEN_TTL_SECONDS, 60, MAX_PAGE_TOKEN_TTL_SECONDS),
+    },
     throttling: {
       rateLimit: integer(env, 'API_THROTTLE_RATE', defaults.rateLimit, 1, 10000),
       burstLimit: integer(env, 'API_THROTTLE_BURST', defaults.burstLimit, 1, 5000),

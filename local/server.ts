@@ -61,6 +61,8 @@ export const LOCAL_REGION = 'local';
 export const LOCAL_TABLE_NAME = 'tasks-local';
 export const DEFAULT_ALLOWED_ORIGINS = 'http://localhost:5173,http://localhost:3000';
 const HOST = '127.0.0.1';
+/** Function settings taken from this process's environment when set. */
+const PASSED_THROUGH = ['LOG_LEVEL', 'PAGE_TOKEN_KEY_VERSION', 'PAGE_TOKEN_TTL_SECONDS'];
 
 export function secretsDir(stateDir: string): string {
   return join(stateDir, 'secrets');
@@ -118,7 +120,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         // Lambda runs Node 24; the SDK's notice about older Node versions is noise here.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         TZ: 'UTC',
-        ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+        // Settings a developer may try locally as deployed (e.g. a page-token key rotation).
+        ...Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : []))),
       },
       ...(quiet ? {} : { output: (chunk: string, stream: 'stdout' | 'stderr') => process[stream].write(chunk) }),
       log: warn,

@@ -1,3 +1,8 @@
+import { DEFAULT_PAGE_TOKEN_TTL_SECONDS, MAX_KEY_VERSION } from '../http/page-token.ts';
+
+/** A page token is honoured for at most a week, whatever the setting. */
+export const MAX_PAGE_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 /** The function's configuration, read from its environment once, when first asked for. */
 export interface FunctionConfig {
   tableName: string;
@@ -6,9 +11,15 @@ export interface FunctionConfig {
   pageTokenKey?: string;
   /** KMS HMAC key that derives the page-token secret in AWS, so no secret is stored anywhere. */
   pageTokenKmsKeyId?: string;
+  /** The page-token key version new tokens are sealed with (PAGE_TOKEN_KEY_VERSION, default 1). */
+  pageTokenKeyVersion: number;
+  /** How long a page token is honoured (PAGE_TOKEN_TTL_SECONDS, default 24 h). */
+  pageTokenTtlSeconds: number;
   /** Only set in local mode, where DynamoDB is the embedded engine. */
   dynamoDbEndpoint?: string;
 }
+
+export const DEFAULT_PAGE_TOKEN_KEY_VERSION = 1;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   return {
@@ -16,8 +27,27 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     allowedOrigins: commaList(env.ALLOWED_ORIGINS),
     pageTokenKey: env.PAGE_TOKEN_KEY || undefined,
     pageTokenKmsKeyId: env.PAGE_TOKEN_KMS_KEY_ID || undefined,
+    pageTokenKeyVersion: wholeNumber(env, 'PAGE_TOKEN_KEY_VERSION', DEFAULT_PAGE_TOKEN_KEY_VERSION, 1, MAX_KEY_VERSION),
+    pageTokenTtlSeconds: wholeNumber(env, 'PAGE_TOKEN_TTL_SECONDS', DEFAULT_PAGE_TOKEN_TTL_SECONDS, 1, MAX_PAGE_TOKEN_TTL_SECONDS),
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
   };
+}
+
+/**
+ * A whole-number setting from `min` to `max`, or `fallback` when unset; anything else is a configuration
+ * error naming the variable. The infrastructure reads its settings with it too.
+ */
+export function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new SettingError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new SettingError(`${name} must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+export class SettingError extends Error {
+  override name = 'SettingError';
 }
 
 /** `a, b,,c` -> ['a', 'b', 'c']: how ALLOWED_ORIGINS and the like are written, here and in infra/ and local/. */

@@ -31,6 +31,7 @@ export interface FunctionsOptions {
   timeoutSeconds: number;
   allowedOrigins: string[];
   logRetentionDays: number;
+  pageTokens: { keyVersion: number; ttlSeconds: number };
 }
 
 /** What the API needs to wire one route to its function. */
@@ -113,7 +114,11 @@ export class Functions extends Construct {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
       };
-      if (route.paginated) environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
+      if (route.paginated) {
+        environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
+        environment.PAGE_TOKEN_KEY_VERSION = String(options.pageTokens.keyVersion);
+        environment.PAGE_TOKEN_TTL_SECONDS = String(options.pageTokens.ttlSeconds);
+      }
 
       const fn = new LambdaFunction(this, `${route.handler}-fn`, {
         functionName: name,

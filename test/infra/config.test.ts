@@ -41,6 +41,13 @@ test('bad values name the variable', () => {
   assert.throws(() => loadConfig({ LAMBDA_RUNTIME: 'nodejs24.x' }), /hashicorp\/aws 5\.100\.0/);
 });
 
+test('page tokens: key version 1 and 24 hours by default; a rotation raises the version', () => {
+  assert.equal(loadConfig({}).pageTokens, { keyVersion: 1, ttlSeconds: 86_400 });
+  assert.equal(loadConfig({ PAGE_TOKEN_KEY_VERSION: '2', PAGE_TOKEN_TTL_SECONDS: '3600' }).pageTokens, { keyVersion: 2, ttlSeconds: 3600 });
+  assert.throws(() => loadConfig({ PAGE_TOKEN_KEY_VERSION: '0' }), /PAGE_TOKEN_KEY_VERSION must be from 1 to 255/);
+  assert.throws(() => loadConfig({ PAGE_TOKEN_TTL_SECONDS: '1209600' }), /PAGE_TOKEN_TTL_SECONDS must be from 60 to 604800/);
+});
+
 test('a state bucket selects the S3 backend, except for an offline plan', () => {
   assert.equal(loadConfig({ TF_STATE_BUCKET: 'b', AWS_REGION: 'us-east-2' }).state, {
     bucket: 'b',

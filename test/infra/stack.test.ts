@@ -138,8 +138,11 @@ test('functions get the table name and origins, and only paginated routes get th
     const env = functionOf(route.handler).environment.variables;
     assert.match(env.TABLE_NAME, /^\$\{aws_dynamodb_table\./);
     assert.is(env.ALLOWED_ORIGINS, 'http://localhost:3000');
-    if (route.paginated) assert.match(env.PAGE_TOKEN_KMS_KEY_ID, /^\$\{aws_kms_key\..+\.arn\}$/);
-    else assert.not.ok('PAGE_TOKEN_KMS_KEY_ID' in env, `${route.handler} must not see the page-token key`);
+    if (route.paginated) {
+      assert.match(env.PAGE_TOKEN_KMS_KEY_ID, /^\$\{aws_kms_key\..+\.arn\}$/);
+      assert.is(env.PAGE_TOKEN_KEY_VERSION, '1');
+      assert.is(env.PAGE_TOKEN_TTL_SECONDS, String(24 * 3600));
+    } else assert.not.ok('PAGE_TOKEN_KMS_KEY_ID' in env, `${route.handler} must not see the page-token key`);
     assert.not.ok('NODE_OPTIONS' in env);
   }
 });
