@@ -72,6 +72,7 @@ export class TaskApiStack extends TerraformStack {
       allowedOrigins: config.allowedOrigins,
       logRetentionDays: config.logRetentionDays,
       pageTokens: config.pageTokens,
+      idTokenIssuer: auth.issuer,
     });
     const api = new Api(this, 'api', {
       prefix: config.prefix,

@@ -111,6 +111,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         TABLE_NAME: LOCAL_TABLE_NAME,
         ALLOWED_ORIGINS: allowedOrigins.join(','),
         PAGE_TOKEN_KEY: pageTokenKey,
+        // The pool's public keys: a route that decides on groups verifies the ID token with them.
+        ID_TOKEN_JWKS: JSON.stringify(key.jwks),
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         AWS_REGION: LOCAL_REGION,
         AWS_DEFAULT_REGION: LOCAL_REGION,

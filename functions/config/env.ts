@@ -15,6 +15,10 @@ export interface FunctionConfig {
   pageTokenKeyVersion: number;
   /** How long a page token is honoured (PAGE_TOKEN_TTL_SECONDS, default 24 h). */
   pageTokenTtlSeconds: number;
+  /** The user pool's issuer URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`): its keys verify ID tokens. */
+  idTokenIssuer?: string;
+  /** The pool's public keys as a JWKS document, instead of fetching them from the issuer (local mode, tests). */
+  idTokenJwks?: string;
   /** Only set in local mode, where DynamoDB is the embedded engine. */
   dynamoDbEndpoint?: string;
 }
@@ -29,6 +33,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     pageTokenKmsKeyId: env.PAGE_TOKEN_KMS_KEY_ID || undefined,
     pageTokenKeyVersion: wholeNumber(env, 'PAGE_TOKEN_KEY_VERSION', DEFAULT_PAGE_TOKEN_KEY_VERSION, 1, MAX_KEY_VERSION),
     pageTokenTtlSeconds: wholeNumber(env, 'PAGE_TOKEN_TTL_SECONDS', DEFAULT_PAGE_TOKEN_TTL_SECONDS, 1, MAX_PAGE_TOKEN_TTL_SECONDS),
+    idTokenIssuer: env.ID_TOKEN_ISSUER || undefined,
+    idTokenJwks: env.ID_TOKEN_JWKS || undefined,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
   };
 }

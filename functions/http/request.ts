@@ -7,7 +7,6 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 export interface Caller {
   userId: string;
-  groups: string[];
 }
 
 /** Header names lower-cased; a header sent more than once keeps its last value, as API Gateway does. */
@@ -57,25 +56,12 @@ function isJsonMediaType(contentType: string | undefined): boolean {
 
 /**
  * The caller as the Cognito authorizer identified them. Identity comes from the verified claims only,
- * never from the body, path or query.
+ * never from the body, path or query. (Groups are not read from the claims: see groups.ts.)
  */
 export function callerOf(event: APIGatewayProxyEvent): Caller {
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
   const userId = claims.sub;
   // A subject no storage key can hold (Cognito's are UUIDs) identifies nobody: 401, never a failed write.
   if (typeof userId !== 'string' || !isStorableUserId(userId)) throw new UnauthorizedError();
-  return { userId, groups: parseGroups(claims['cognito:groups']) };
-}
-
-/**
- * API Gateway REST passes `cognito:groups` as one string: "admin" or "admin,editors"; some set-ups show
- * it as "[admin editors]". Arrays are accepted too, for callers that pass claims through as JSON.
- */
-export function parseGroups(claim: unknown): string[] {
-  if (Array.isArray(claim)) return claim.filter((group): group is string => typeof group === 'string');
-  if (typeof claim !== 'string') return [];
-  return claim
-    .replace(/^\[|\]$/g, '')
-    .split(/[,\s]+/)
-    .filter(Boolean);
+  return { userId };
 }

@@ -30,6 +30,8 @@ export interface AuthOptions {
 export class Auth extends Construct {
   readonly userPoolId: string;
   readonly userPoolArn: string;
+  /** The `iss` of the pool's tokens; its JWKS is at `<issuer>/.well-known/jwks.json`. */
+  readonly issuer: string;
   readonly clientId: string;
   readonly domain: string;
 
@@ -83,6 +85,7 @@ export class Auth extends Construct {
 
     this.userPoolId = pool.id;
     this.userPoolArn = pool.arn;
+    this.issuer = `https://${pool.endpoint}`;
     this.clientId = client.id;
     this.domain = domain.domain;
   }

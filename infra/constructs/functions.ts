@@ -32,6 +32,8 @@ export interface FunctionsOptions {
   allowedOrigins: string[];
   logRetentionDays: number;
   pageTokens: { keyVersion: number; ttlSeconds: number };
+  /** The user pool's issuer: routes that decide on groups verify the caller's ID token with its keys. */
+  idTokenIssuer: string;
 }
 
 /** What the API needs to wire one route to its function. */
@@ -114,6 +116,7 @@ export class Functions extends Construct {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
       };
+      if (route.adminOnly) environment.ID_TOKEN_ISSUER = options.idTokenIssuer;
       if (route.paginated) {
         environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
         environment.PAGE_TOKEN_KEY_VERSION = String(options.pageTokens.keyVersion);

@@ -5,7 +5,11 @@
  * to the integration as strings. Unlike SAM and serverless-offline, nothing is skipped or merely decoded.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { tokenOf } from '../../functions/http/groups.ts';
 import { javaDate } from './dates.ts';
+
+/** The token in an Authorization header: the raw JWT, or `Bearer <JWT>` (the functions read it the same way). */
+export const tokenFrom = tokenOf;
 
 export type AuthorizerResult =
   | { ok: true; claims: Record<string, string> }
@@ -30,7 +34,7 @@ const EXPIRED: AuthorizerResult = { ok: false, status: 401, message: 'The incomi
 export function createCognitoAuthorizer(options: CognitoAuthorizerOptions): Authorizer {
   const keys = typeof options.jwks === 'function' ? options.jwks : createLocalJWKSet(options.jwks);
   return async (authorization) => {
-    const token = tokenFrom(authorization);
+    const token = tokenOf(authorization);
     if (!token) return UNAUTHORIZED;
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -48,15 +52,6 @@ export function createCognitoAuthorizer(options: CognitoAuthorizerOptions): Auth
       return UNAUTHORIZED;
     }
   };
-}
-
-/** The token in an Authorization header: the raw JWT, or `Bearer <JWT>`. */
-export function tokenFrom(authorization: string | undefined): string | undefined {
-  const value = authorization?.trim();
-  if (!value) return undefined;
-  const bearer = /^bearer\s+(.+)$/i.exec(value);
-  const token = (bearer ? bearer[1] : value)?.trim();
-  return token || undefined;
 }
 
 /**

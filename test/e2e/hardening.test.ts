@@ -2,11 +2,12 @@
  * Findings of the penetration test against the functions, reproduced over HTTP against local mode: each
  * case is what the tester sent, and the answer the API must give instead.
  */
+import { AdminAddUserToGroupCommand, CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_USER_ID_BYTES } from '../../functions/dynamodb/keys.ts';
 import { poolSigningKey, resign } from './support/tokens.ts';
-import { createUser, type Fixture, http, startStack, stopStack, type User } from './support/stack.ts';
+import { cognito, createUser, type Fixture, http, logIn, startStack, stopStack, type User } from './support/stack.ts';
 
 const hardening = suite<{ fx: Fixture; alice: User }>('hardening: hostile input over HTTP');
 
@@ -40,6 +41,28 @@ hardening('the same parameter twice under a prototype name is refused as repeate
     const body = (await result.json()) as { error: { details: { field: string; message: string }[] } };
     assert.equal(body.error.details, [{ field: `query.${name}`, message: 'must be given at most once' }], name);
   }
+});
+
+hardening('group membership is exact: a group named "readers,admin" or "[admin]" is not the admin group', async ({ fx }) => {
+  const client = cognito(fx.stack);
+  const inGroups = async (name: string, groups: string[]) => {
+    const user = await createUser(fx.stack, name);
+    for (const group of groups) {
+      await client.send(new CreateGroupCommand({ UserPoolId: fx.stack.userPoolId, GroupName: group })).catch((error: Error) => {
+        if (error.name !== 'GroupExistsException') throw error;
+      });
+      await client.send(new AdminAddUserToGroupCommand({ UserPoolId: fx.stack.userPoolId, Username: user.email, GroupName: group }));
+    }
+    return logIn(fx.stack, user.email);
+  };
+  for (const groups of [['readers,admin'], ['[admin]'], ['admin]', '[readers'], ['["admin"]']]) {
+    const user = await inGroups('not-admin', groups);
+    const result = await http(fx.stack, 'GET', '/admin/tasks', { token: user.idToken });
+    assert.is(result.status, 403, `${JSON.stringify(groups)}: ${result.text}`);
+    assert.is(result.json.error.code, 'forbidden');
+  }
+  const admin = await inGroups('real-admin', ['readers', 'admin']);
+  assert.is((await http(fx.stack, 'GET', '/admin/tasks', { token: admin.idToken })).status, 200);
 });
 
 hardening('POST /tasks refuses unknown query parameters like every other route, and creates nothing', async ({ fx }) => {

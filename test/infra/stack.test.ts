@@ -147,6 +147,14 @@ test('functions get the table name and origins, and only paginated routes get th
   }
 });
 
+test('routes that decide on groups verify ID tokens with the pool’s issuer; the others do not get it', () => {
+  for (const route of routes) {
+    const env = functionOf(route.handler).environment.variables;
+    if (route.adminOnly) assert.match(env.ID_TOKEN_ISSUER, /^https:\/\/\$\{aws_cognito_user_pool\..+\.endpoint\}$/);
+    else assert.not.ok('ID_TOKEN_ISSUER' in env, route.handler);
+  }
+});
+
 test('the page-token key is an HMAC_256 key for GENERATE_VERIFY_MAC', () => {
   assert.ok(
     Testing.toHaveResourceWithProperties(dev.json, 'aws_kms_key', {
