@@ -32,6 +32,7 @@ import { createFunctionRuntime } from './runtime/function-runtime.ts';
 import { functionTimeoutMs } from './runtime/function-timeout.ts';
 import { lockDataDir } from './storage/data-dir-lock.ts';
 import { ensureTable, startDynamoDb } from './storage/dynamodb.ts';
+import { makePrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateUmask } from './storage/private-files.ts';
 
 export interface LocalOptions {
   port?: number;
@@ -50,6 +51,8 @@ export interface LocalStack {
   clientId: string;
   tableName: string;
   dataDir: string;
+  /** What start-up could not make private to the user (each line names a path and why); empty when all is. */
+  privacyWarnings: string[];
   /** Closes every server and flushes persistent state. */
   stop(): Promise<void>;
 }
@@ -76,13 +79,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
   const quiet = options.quiet ?? false;
   const memory = options.memory ?? false;
   const dataDir = options.dataDir ? resolve(options.dataDir) : join(PROJECT_ROOT, DEFAULT_DATA_DIR);
-  await mkdir(dataDir, { recursive: true });
+  // From here on, whatever this process creates (ours, cognito-local's, LevelDB's) is the user's alone.
+  const releaseUmask = privateUmask();
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   // A throw-away run keeps its state in a temporary folder removed on stop.
   const stateDir = memory ? await mkdtemp(join(tmpdir(), 'task-api-local-')) : dataDir;
   const say = quiet ? () => undefined : (line: string) => console.log(line);
   const warn = quiet ? () => undefined : (line: string) => console.error(line);
 
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Array<() => Promise<unknown>> = [async () => releaseUmask()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => warn(`local stop: ${String(error)}`));
   };
@@ -90,9 +95,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
 
   try {
     cleanups.push(await lockDataDir(stateDir));
-    // mkdir's mode applies only to a folder it creates: an existing one (say 0755) is tightened too.
-    await mkdir(secretsDir(stateDir), { recursive: true, mode: 0o700 });
-    await chmod(secretsDir(stateDir), 0o700);
+    // mkdir's mode applies only to a folder it creates: an existing one (say 0755) is tightened too, and
+    // so is everything already in it (a data folder from an older version, or made by hand).
+    const privacy = new Set(await makePrivate(dataDir));
+    if (memory) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
+    await mkdir(secretsDir(stateDir), { recursive: true, mode: PRIVATE_DIR_MODE });
     const [key, pageTokenKey, dynamo] = await Promise.all([
       loadOrCreateSigningKey(memory ? undefined : signingKeyFile(stateDir)),
       memory ? randomBytes(32).toString('base64') : loadOrCreatePageTokenKey(join(secretsDir(stateDir), 'page-token-key')),
@@ -198,7 +205,17 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     };
     const envFile = join(dataDir, LOCAL_ENV_FILE);
     const envText = `${JSON.stringify(env, null, 2)}\n`;
-    await writeFile(envFile, envText);
+    await writeFile(envFile, envText, { mode: PRIVATE_FILE_MODE });
+    // Once more now that every part has written its files (a tool spawned before the umask keeps its own).
+    for (const problem of await makePrivate(dataDir)) privacy.add(problem);
+    if (memory) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
+    const privacyWarnings = [...privacy];
+    if (privacyWarnings.length > 0) {
+      // Said even with --quiet: the data folder holds passwords and keys.
+      console.error(
+        `Local mode could not make all of its data private; other users of this machine may read:\n${privacyWarnings.map((line) => `  - ${line}`).join('\n')}`,
+      );
+    }
     // A throw-away run leaves nothing behind; a kept one leaves the ids for the next start and the CLI.
     if (memory) cleanups.push(() => removeIfUnchanged(envFile, envText));
 
@@ -211,6 +228,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       clientId: pool.clientId,
       tableName: LOCAL_TABLE_NAME,
       dataDir,
+      privacyWarnings,
       stop: () => {
         stopping ??= stopAll();
         return stopping;

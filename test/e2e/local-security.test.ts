@@ -10,14 +10,18 @@ import {
   ListUsersCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { chmod, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { makePrivate } from '../../local/storage/private-files.ts';
 import {
   cognito,
   createTask,
   createUser,
   type Fixture,
   http,
+  newDataDir,
   PASSWORD,
   startStack,
   stopStack,
@@ -28,7 +32,12 @@ import {
 const security = suite<{ fx: Fixture; alice: User }>('local mode security');
 
 security.before(async (context) => {
-  context.fx = await startStack();
+  // A data folder as an older version (or a generous umask) left it: everything readable by others.
+  const dataDir = await newDataDir();
+  await chmod(dataDir, 0o755);
+  for (const folder of ['cognito', 'dynamodb', 'secrets']) await mkdir(join(dataDir, folder), { mode: 0o755 });
+  await writeFile(join(dataDir, 'cognito', 'notes.txt'), 'left by hand', { mode: 0o644 });
+  context.fx = await startStack(dataDir);
   context.alice = await createUser(context.fx.stack, 'alice');
   await createTask(context.fx.stack, context.alice, { title: 'Alice’s secret' });
 });
@@ -110,6 +119,56 @@ security('a user’s sub cannot be changed or removed afterwards either', async 
     'AdminDeleteUserAttributes sub',
   );
   assert.is(removed.name, 'InvalidParameterException');
+});
+
+/** Every path under `root` with its permission bits, symbolic links included. */
+async function modes(root: string): Promise<Array<[string, number, 'dir' | 'file' | 'other']>> {
+  const found: Array<[string, number, 'dir' | 'file' | 'other']> = [];
+  const visit = async (path: string) => {
+    const info = await lstat(path);
+    found.push([path, info.mode & 0o777, info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other']);
+    if (info.isDirectory()) for (const entry of await readdir(path)) await visit(join(path, entry));
+  };
+  await visit(root);
+  return found;
+}
+
+security('everything in the data folder is the owner’s alone: folders 0700, files 0600, old ones included', async ({ fx }) => {
+  await createUser(fx.stack, 'carol'); // cognito-local rewrites the pool's file
+  const all = await modes(fx.dataDir);
+  const names = all.map(([path]) => relative(fx.dataDir, path));
+  for (const expected of ['cognito', 'dynamodb', 'secrets', 'local-env.json', 'local.lock', 'cognito/notes.txt', 'build']) {
+    assert.ok(names.includes(expected), `${expected} is in the data folder: ${names.join(', ')}`);
+  }
+  assert.ok(
+    names.some((name) => /^cognito\/local_.+\.json$/.test(name)),
+    'the pool file (users and passwords)',
+  );
+  assert.ok(
+    names.some((name) => name.startsWith('dynamodb/')),
+    'the LevelDB files',
+  );
+  const open = all
+    .filter(([, mode, kind]) => mode !== (kind === 'dir' ? 0o700 : 0o600))
+    .map(([path, mode]) => `${relative(fx.dataDir, path) || '.'} ${mode.toString(8)}`);
+  assert.equal(open, [], 'nothing is open to other users');
+  assert.equal(fx.stack.privacyWarnings, []);
+});
+
+security('start-up says what it could not make private', async () => {
+  const locked = await newDataDir();
+  await chmod(locked, 0o755);
+  const problems = await makePrivate(locked, {
+    chmod: async (path) => {
+      throw Object.assign(new Error(`EPERM: operation not permitted, chmod '${path}'`), { code: 'EPERM' });
+    },
+  });
+  assert.is(problems.length, 1);
+  assert.match(problems[0] ?? '', /EPERM/);
+  const ignored = await newDataDir();
+  await chmod(ignored, 0o755);
+  const unchanged = await makePrivate(ignored, { chmod: async () => undefined });
+  assert.match(unchanged[0] ?? '', /still mode 755 after chmod/);
 });
 
 security.run();
