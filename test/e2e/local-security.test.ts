@@ -10,7 +10,8 @@ import {
   ListUsersCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { chmod, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -169,6 +170,71 @@ security('start-up says what it could not make private', async () => {
   await chmod(ignored, 0o755);
   const unchanged = await makePrivate(ignored, { chmod: async () => undefined });
   assert.match(unchanged[0] ?? '', /still mode 755 after chmod/);
+});
+
+security('the embedded DynamoDB endpoint cannot be reached from a web page', async ({ fx }) => {
+  const { dynamoDbEndpoint } = JSON.parse(await readFile(join(fx.dataDir, 'local-env.json'), 'utf8')) as { dynamoDbEndpoint: string };
+  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const scan = (headers: Record<string, string>) =>
+    fetch(`${dynamoDbEndpoint}/`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': 'DynamoDB_20120810.Scan',
+        'X-Amz-Date': date,
+        Authorization: `AWS4-HMAC-SHA256 Credential=made-up/${date.slice(0, 8)}/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
+        ...headers,
+      },
+      body: JSON.stringify({ TableName: fx.stack.tableName }),
+    });
+
+  const preflight = await fetch(`${dynamoDbEndpoint}/`, {
+    method: 'OPTIONS',
+    headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-amz-target' },
+  });
+  assert.is(preflight.headers.get('access-control-allow-origin'), null);
+  assert.is(preflight.headers.get('access-control-allow-headers'), null);
+  assert.ok(preflight.status >= 400, `preflight ${preflight.status}`);
+
+  const browserHeaders: Record<string, string>[] = [
+    { Origin: 'https://evil.example' },
+    { Origin: 'http://localhost:3000' },
+    { 'Sec-Fetch-Site': 'cross-site' },
+  ];
+  for (const headers of browserHeaders) {
+    const response = await scan(headers);
+    const text = await response.text();
+    assert.is(response.status, 403, `${JSON.stringify(headers)}: ${text}`);
+    assert.is(response.headers.get('access-control-allow-origin'), null);
+    assert.not.match(text, /Alice/);
+  }
+  // DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 (fetch cannot set Host).
+  const rebound = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const url = new URL(dynamoDbEndpoint);
+    const request = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/',
+        headers: { Host: `evil.example:${url.port}`, 'X-Amz-Target': 'DynamoDB_20120810.Scan' },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify({ TableName: fx.stack.tableName }));
+  });
+  assert.is(rebound.status, 403, rebound.text);
+  // The functions' SDK (no Origin) is served as before: a control for the refusals above.
+  const tools = await scan({});
+  assert.is(tools.status, 200);
+  assert.match(await tools.text(), /Alice/);
 });
 
 security.run();
