@@ -60,6 +60,8 @@ export interface InfraConfig {
   /** Page tokens: the key version new ones are sealed with (raise it to rotate) and how long one is honoured. */
   pageTokens: { keyVersion: number; ttlSeconds: number };
   throttling: { rateLimit: number; burstLimit: number };
+  /** The web ACL's rate-based rules (local mode applies the per-caller one too). */
+  rateLimits: RateLimits;
   /** Declare the account-level API Gateway CloudWatch role (one per account and region). */
   manageApiGatewayAccount: boolean;
   /** S3 state (with a lock file) when a bucket is configured; local state otherwise. */
@@ -82,10 +84,38 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: number; burstLimit: number }> = {
-  dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100 },
-  prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400 },
+/**
+ * What the web ACL's rate-based rules allow, each per evaluation window: requests from one IP address,
+ * and requests with one Authorization header (one caller). WAF counts over a sliding window of
+ * 60, 120, 300 or 600 s and blocks a key while it is over its limit (at least 10).
+ */
+export interface RateLimits {
+  perIp: number;
+  perCaller: number;
+  windowSeconds: number;
+}
+export const RATE_WINDOWS_SECONDS = [60, 120, 300, 600];
+const MIN_RATE_LIMIT = 10;
+
+const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: number; burstLimit: number; rateLimits: RateLimits }> = {
+  // Per caller: 300 a minute (5/s on average) against a stage budget of 50/s, so no one caller spends it all.
+  dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100, rateLimits: { perIp: 1000, perCaller: 300, windowSeconds: 60 } },
+  prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400, rateLimits: { perIp: 3000, perCaller: 600, windowSeconds: 60 } },
 };
+
+/** RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CALLER and RATE_LIMIT_WINDOW_SECONDS, with the stage's defaults. */
+export function rateLimitsOf(env: NodeJS.ProcessEnv, stage: Stage): RateLimits {
+  const defaults = STAGE_DEFAULTS[stage].rateLimits;
+  const windowSeconds = integer(env, 'RATE_LIMIT_WINDOW_SECONDS', defaults.windowSeconds, 60, 600);
+  if (!RATE_WINDOWS_SECONDS.includes(windowSeconds)) {
+    throw new ConfigError(`RATE_LIMIT_WINDOW_SECONDS must be one of ${RATE_WINDOWS_SECONDS.join(', ')}, got ${windowSeconds}`);
+  }
+  return {
+    perIp: integer(env, 'RATE_LIMIT_PER_IP', defaults.perIp, MIN_RATE_LIMIT, 2_000_000_000),
+    perCaller: integer(env, 'RATE_LIMIT_PER_CALLER', defaults.perCaller, MIN_RATE_LIMIT, 2_000_000_000),
+    windowSeconds,
+  };
+}
 
 const DEV_ORIGIN = 'http://localhost:3000';
 
@@ -217,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
       rateLimit: integer(env, 'API_THROTTLE_RATE', defaults.rateLimit, 1, 10000),
       burstLimit: integer(env, 'API_THROTTLE_BURST', defaults.burstLimit, 1, 5000),
     },
+    rateLimits: rateLimitsOf(env, stage),
     manageApiGatewayAccount: flag(env, 'APIGW_MANAGE_ACCOUNT', true),
     state,
     distDir: isAbsolute(distRaw) ? distRaw : resolve(REPO_ROOT, distRaw),

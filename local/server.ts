@@ -22,7 +22,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commaList } from '../functions/config/env.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
+import { rateLimitsOf } from '../infra/config.ts';
 import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
+import type { ConcurrencyLimit, RateLimit } from './gateway/limits.ts';
 import { startCognito } from './identity/cognito.ts';
 import { loadOrCreateSigningKey } from './identity/signing-key.ts';
 import { ensureUserPool } from './identity/user-pool.ts';
@@ -39,6 +41,17 @@ export interface LocalOptions {
   dataDir?: string;
   memory?: boolean;
   quiet?: boolean;
+  /** The gateway's limits, for tests; by default those the dev stage deploys. */
+  limits?: LocalLimits;
+}
+
+export interface LocalLimits {
+  /** The web ACL's per-caller rate limit (RATE_LIMIT_PER_CALLER per RATE_LIMIT_WINDOW_SECONDS); `false`: none. */
+  rateLimit?: RateLimit | false;
+  /** Each function's concurrent invocations and queue (DEFAULT_CONCURRENCY). */
+  concurrency?: ConcurrencyLimit;
+  /** A function's timeout (LAMBDA_TIMEOUT_SECONDS), in milliseconds. */
+  functionTimeoutMs?: number;
 }
 
 export interface LocalStack {
@@ -107,7 +120,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     ]);
     cleanups.push(() => dynamo.stop());
 
-    const timeoutMs = functionTimeoutMs();
+    const timeoutMs = options.limits?.functionTimeoutMs ?? functionTimeoutMs();
+    const rateLimit = options.limits?.rateLimit ?? callerRateLimit(process.env);
     const allowedOrigins = commaList(process.env.ALLOWED_ORIGINS || DEFAULT_ALLOWED_ORIGINS);
     const runtime = await createFunctionRuntime({
       projectRoot: PROJECT_ROOT,
@@ -171,6 +185,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       authorize: createCognitoAuthorizer({ issuer: cognito.issuerOf(pool.userPoolId), clientId: pool.clientId, jwks: key.jwks }),
       // The function stops at the deployed timeout (502, as in AWS); the gateway keeps its own 29 s (504).
       timeoutMs: INTEGRATION_TIMEOUT_MS,
+      ...(rateLimit ? { rateLimit } : {}),
+      ...(options.limits?.concurrency ? { concurrency: options.limits.concurrency } : {}),
       invoke: (route, event, signal) =>
         runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs }),
       ...(quiet
@@ -182,13 +198,17 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     });
     const handle = (req: Parameters<typeof gateway>[0], res: Parameters<typeof gateway>[1]) => void gateway(req, res);
     const server = createServer(handle);
+    // The gateway says when to send `100 Continue` (not to a request it refuses before reading the body).
+    server.on('checkContinue', handle);
     const port = await listen(server, requestedPort, HOST).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new Error(`Port ${requestedPort} is in use: stop what runs there or pick another with --port`);
       throw error;
     });
     cleanups.push(() => close(server));
     // So that http://localhost:<port> answers whether localhost resolves to 127.0.0.1 or ::1.
-    const ipv6 = await listenBestEffort(createServer(handle), port, '::1');
+    const ipv6Server = createServer(handle);
+    ipv6Server.on('checkContinue', handle);
+    const ipv6 = await listenBestEffort(ipv6Server, port, '::1');
     if (ipv6) cleanups.push(() => close(ipv6));
 
     const url = `http://${HOST}:${port}`;
@@ -238,6 +258,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     await stopAll();
     throw error;
   }
+}
+
+/** The dev stage's per-caller rate limit, as its web ACL applies it (RATE_LIMIT_PER_CALLER, RATE_LIMIT_WINDOW_SECONDS). */
+function callerRateLimit(env: NodeJS.ProcessEnv): RateLimit {
+  const { perCaller, windowSeconds } = rateLimitsOf(env, 'dev');
+  return { limit: perCaller, windowSeconds };
 }
 
 /** The page-token HMAC secret: generated once per data folder, kept with mode 0600. */
