@@ -6,6 +6,7 @@
 import { request } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { postHeadersOnly } from '../support/raw-http.ts';
 import { createTask, createUser, type Fixture, http, inBatches, startStack, stopStack, type User } from './support/stack.ts';
 
 /** Runs `work` with some environment variables set (local mode reads them at start), then restores them. */
@@ -52,27 +53,7 @@ burst('200 concurrent GET /tasks?limit=100: no 502 (function timeouts), each a 2
   assert.ok(results.filter((r) => r.status === 200).every((r) => r.json.count === 100));
 });
 
-/** Sends the headers of a POST and waits: the answer, and whether the gateway asked for the body. */
-function postHeaders(url: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
-    const target = new URL(`${url}/tasks`);
-    let continued = false;
-    const req = request({ host: target.hostname, port: target.port, path: '/tasks', method: 'POST', headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, continued }));
-    });
-    req.on('information', () => {
-      continued = true;
-    });
-    req.on('error', reject);
-    req.setTimeout(3000, () => req.destroy(new Error('no answer without the body')));
-    req.flushHeaders();
-  });
-}
+const postHeaders = (url: string, headers: Record<string, string>) => postHeadersOnly(url, '/tasks', headers);
 
 burst('an anonymous 10 MB POST is refused before a byte of its body is read', async ({ fx }) => {
   const results = await Promise.all(

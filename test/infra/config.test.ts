@@ -48,6 +48,18 @@ test('page tokens: key version 1 and 24 hours by default; a rotation raises the 
   assert.throws(() => loadConfig({ PAGE_TOKEN_TTL_SECONDS: '1209600' }), /PAGE_TOKEN_TTL_SECONDS must be from 60 to 604800/);
 });
 
+test('web ACL rate limits: per-stage defaults, settable, window one WAF supports', () => {
+  assert.equal(loadConfig({}).rateLimits, { perIp: 1000, perCaller: 300, windowSeconds: 60 });
+  assert.equal(loadConfig(prodEnv).rateLimits, { perIp: 3000, perCaller: 600, windowSeconds: 60 });
+  assert.equal(loadConfig({ RATE_LIMIT_PER_CALLER: '50', RATE_LIMIT_WINDOW_SECONDS: '300' }).rateLimits, {
+    perIp: 1000,
+    perCaller: 50,
+    windowSeconds: 300,
+  });
+  assert.throws(() => loadConfig({ RATE_LIMIT_WINDOW_SECONDS: '90' }), /RATE_LIMIT_WINDOW_SECONDS must be one of 60, 120, 300, 600/);
+  assert.throws(() => loadConfig({ RATE_LIMIT_PER_CALLER: '9' }), /RATE_LIMIT_PER_CALLER must be from 10/);
+});
+
 test('a state bucket selects the S3 backend, except for an offline plan', () => {
   assert.equal(loadConfig({ TF_STATE_BUCKET: 'b', AWS_REGION: 'us-east-2' }).state, {
     bucket: 'b',

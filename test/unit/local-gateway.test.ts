@@ -7,6 +7,7 @@ import { routes } from '../../functions/routes.ts';
 import type { Authorizer } from '../../local/gateway/authorizer.ts';
 import { createGateway, type GatewayOptions, type Invoke } from '../../local/gateway/gateway.ts';
 import { close, listen } from '../../local/net.ts';
+import { postHeadersOnly } from '../support/raw-http.ts';
 
 interface Context {
   server: Server;
@@ -166,29 +167,7 @@ test('every request writes one access-log line', async (context) => {
   assert.is(second.status, 403);
 });
 
-/** A request with a declared body, sent as far as the headers: what answer comes, and any `100 Continue`. */
-function headersOnly(url: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
-    const target = new URL(`${url}/tasks`);
-    let continued = false;
-    const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, continued }));
-    });
-    req.on('continue', () => {
-      continued = true;
-      req.end('{}'.padEnd(Number(headers['Content-Length']), ' '));
-    });
-    req.on('error', reject);
-    // A gateway that waits for the body before answering never answers this one.
-    req.setTimeout(2000, () => req.destroy(new Error('no answer without the body')));
-    req.flushHeaders();
-  });
-}
+const headersOnly = (url: string, headers: Record<string, string>) => postHeadersOnly(url, '/tasks', headers);
 
 test('authorization comes before the body: a refused request is answered without its body ever being sent', async (context) => {
   const response = await headersOnly(context.url, { Authorization: 'bad', 'Content-Type': 'application/json', 'Content-Length': '1000' });
