@@ -9,10 +9,12 @@ import {
   commaList,
   DEFAULT_PAGE_TOKEN_KEY_VERSION,
   MAX_PAGE_TOKEN_TTL_SECONDS,
+  MAX_TASKS_PER_USER_LIMIT,
   SettingError,
   wholeNumber,
 } from '../functions/config/env.ts';
 import { DEFAULT_PAGE_TOKEN_TTL_SECONDS, MAX_KEY_VERSION } from '../functions/http/page-token.ts';
+import { DEFAULT_MAX_TASKS_PER_USER } from '../functions/tasks/service.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -57,6 +59,8 @@ export interface InfraConfig {
   auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string };
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
+  /** How many tasks one user may have (each create and delete updates a counter item). */
+  maxTasksPerUser: number;
   /** Page tokens: the key version new ones are sealed with (raise it to rotate) and how long one is honoured. */
   pageTokens: { keyVersion: number; ttlSeconds: number };
   throttling: { rateLimit: number; burstLimit: number };
@@ -239,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
       timeoutSeconds: integer(env, 'LAMBDA_TIMEOUT_SECONDS', DEFAULT_LAMBDA_TIMEOUT_SECONDS, 1, MAX_LAMBDA_TIMEOUT_SECONDS),
     },
     logRetentionDays,
+    maxTasksPerUser: integer(env, 'MAX_TASKS_PER_USER', DEFAULT_MAX_TASKS_PER_USER, 1, MAX_TASKS_PER_USER_LIMIT),
     pageTokens: {
       keyVersion: integer(env, 'PAGE_TOKEN_KEY_VERSION', DEFAULT_PAGE_TOKEN_KEY_VERSION, 1, MAX_KEY_VERSION),
       ttlSeconds: integer(env, 'PAGE_TOKEN_TTL_SECONDS', DEFAULT_PAGE_TOKEN_TTL_SECONDS, 60, MAX_PAGE_TOKEN_TTL_SECONDS),

@@ -74,6 +74,7 @@ export class TaskApiStack extends TerraformStack {
       allowedOrigins: config.allowedOrigins,
       logRetentionDays: config.logRetentionDays,
       pageTokens: config.pageTokens,
+      maxTasksPerUser: config.maxTasksPerUser,
       idTokenIssuer: auth.issuer,
     });
     const api = new Api(this, 'api', {

@@ -78,7 +78,7 @@ export const LOCAL_TABLE_NAME = 'tasks-local';
 export const DEFAULT_ALLOWED_ORIGINS = 'http://localhost:5173,http://localhost:3000';
 const HOST = '127.0.0.1';
 /** Function settings taken from this process's environment when set. */
-const PASSED_THROUGH = ['LOG_LEVEL', 'PAGE_TOKEN_KEY_VERSION', 'PAGE_TOKEN_TTL_SECONDS'];
+const PASSED_THROUGH = ['LOG_LEVEL', 'PAGE_TOKEN_KEY_VERSION', 'PAGE_TOKEN_TTL_SECONDS', 'MAX_TASKS_PER_USER'];
 
 export function secretsDir(stateDir: string): string {
   return join(stateDir, 'secrets');

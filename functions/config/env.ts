@@ -1,4 +1,8 @@
 import { DEFAULT_PAGE_TOKEN_TTL_SECONDS, MAX_KEY_VERSION } from '../http/page-token.ts';
+import { DEFAULT_MAX_TASKS_PER_USER } from '../tasks/service.ts';
+
+/** The highest MAX_TASKS_PER_USER accepted. */
+export const MAX_TASKS_PER_USER_LIMIT = 1_000_000;
 
 /** A page token is honoured for at most a week, whatever the setting. */
 export const MAX_PAGE_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -15,6 +19,8 @@ export interface FunctionConfig {
   pageTokenKeyVersion: number;
   /** How long a page token is honoured (PAGE_TOKEN_TTL_SECONDS, default 24 h). */
   pageTokenTtlSeconds: number;
+  /** How many tasks one user may have (MAX_TASKS_PER_USER, default 10,000). */
+  maxTasksPerUser: number;
   /** The user pool's issuer URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`): its keys verify ID tokens. */
   idTokenIssuer?: string;
   /** The pool's public keys as a JWKS document, instead of fetching them from the issuer (local mode, tests). */
@@ -33,6 +39,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     pageTokenKmsKeyId: env.PAGE_TOKEN_KMS_KEY_ID || undefined,
     pageTokenKeyVersion: wholeNumber(env, 'PAGE_TOKEN_KEY_VERSION', DEFAULT_PAGE_TOKEN_KEY_VERSION, 1, MAX_KEY_VERSION),
     pageTokenTtlSeconds: wholeNumber(env, 'PAGE_TOKEN_TTL_SECONDS', DEFAULT_PAGE_TOKEN_TTL_SECONDS, 1, MAX_PAGE_TOKEN_TTL_SECONDS),
+    maxTasksPerUser: wholeNumber(env, 'MAX_TASKS_PER_USER', DEFAULT_MAX_TASKS_PER_USER, 1, MAX_TASKS_PER_USER_LIMIT),
     idTokenIssuer: env.ID_TOKEN_ISSUER || undefined,
     idTokenJwks: env.ID_TOKEN_JWKS || undefined,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT || undefined,

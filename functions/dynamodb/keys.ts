@@ -11,6 +11,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export const userPk = (userId: string) => `USER#${userId}`;
 export const taskSk = (taskId: string) => `${TASK_SK_PREFIX}${taskId}`;
 export const idempotencySk = (key: string) => `IDEMPOTENCY#${key}`;
+/** The owner's task counter (the quota), in the owner's partition: `PK=USER#<sub>`, `SK=QUOTA`. */
+export const QUOTA_SK = 'QUOTA';
 export const statusPk = (status: TaskStatus) => `STATUS#${status}`;
 export const userStatusPk = (userId: string, status: TaskStatus) => `USER#${userId}#STATUS#${status}`;
 

@@ -100,7 +100,17 @@ export const errorSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
+    details: z.optional(
+      z.array(
+        z.object({
+          field: z.string(),
+          message: z.string(),
+          limit: z
+            .optional(z.number().check(z.int()))
+            .register(z.globalRegistry, { description: 'The limit the request ran into (quota_exceeded)' }),
+        }),
+      ),
+    ),
   }),
   request_id: z.string(),
 });

@@ -32,6 +32,7 @@ export interface FunctionsOptions {
   allowedOrigins: string[];
   logRetentionDays: number;
   pageTokens: { keyVersion: number; ttlSeconds: number };
+  maxTasksPerUser: number;
   /** The user pool's issuer: routes that decide on groups verify the caller's ID token with its keys. */
   idTokenIssuer: string;
 }
@@ -115,6 +116,7 @@ export class Functions extends Construct {
       const environment: Record<string, string> = {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
+        MAX_TASKS_PER_USER: String(options.maxTasksPerUser),
       };
       if (route.adminOnly) environment.ID_TOKEN_ISSUER = options.idTokenIssuer;
       if (route.paginated) {

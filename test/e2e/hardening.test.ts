@@ -7,12 +7,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_USER_ID_BYTES } from '../../functions/dynamodb/keys.ts';
 import { poolSigningKey, resign } from './support/tokens.ts';
-import { cognito, createUser, type Fixture, http, logIn, startStack, stopStack, type User } from './support/stack.ts';
+import { cognito, createUser, type Fixture, http, logIn, startStack, stopStack, type User, withEnv } from './support/stack.ts';
 
 const hardening = suite<{ fx: Fixture; alice: User }>('hardening: hostile input over HTTP');
 
+/** A small quota, so that going past it takes a few requests (no other test here keeps that many tasks). */
+const QUOTA = 5;
+
 hardening.before(async (context) => {
-  context.fx = await startStack();
+  context.fx = await withEnv({ MAX_TASKS_PER_USER: String(QUOTA) }, () => startStack());
   context.alice = await createUser(context.fx.stack, 'hardened');
 });
 hardening.after(async ({ fx }) => stopStack(fx));
@@ -93,5 +96,41 @@ hardening('a token whose subject cannot form a storage key is 401, never a 500; 
   const listed = await http(fx.stack, 'GET', '/tasks', { token: longest, query: { status: 'in_progress' } });
   assert.is(listed.status, 200, listed.text);
 });
+
+hardening(
+  'at most MAX_TASKS_PER_USER tasks per user, even under parallel creates: the rest is 409 quota_exceeded with the limit',
+  async ({ fx }) => {
+    const hoarder = await createUser(fx.stack, 'hoarder');
+    const results = await Promise.all(
+      Array.from({ length: 4 * QUOTA }, (_, index) =>
+        http(fx.stack, 'POST', '/tasks', { token: hoarder.idToken, body: { title: `hoard ${index}` } }),
+      ),
+    );
+    const created = results.filter((result) => result.status === 201);
+    const refused = results.filter((result) => result.status !== 201);
+    assert.is(created.length, QUOTA, results.map((result) => result.status).join(' '));
+    for (const result of refused) {
+      assert.is(result.status, 409, result.text);
+      assert.is(result.json.error.code, 'quota_exceeded');
+      assert.equal(result.json.error.details, [{ field: 'tasks', message: `at most ${QUOTA} tasks per user`, limit: QUOTA }]);
+    }
+    assert.is((await http(fx.stack, 'GET', '/tasks', { token: hoarder.idToken })).json.count, QUOTA);
+    // A replay of an idempotent create is not a new task; a delete frees a place for one.
+    const key = { 'Idempotency-Key': 'hoard-once' };
+    assert.is((await http(fx.stack, 'POST', '/tasks', { token: hoarder.idToken, body: { title: 'x' }, headers: key })).status, 409);
+    assert.is((await http(fx.stack, 'DELETE', `/tasks/${created[0]?.json.task.task_id}`, { token: hoarder.idToken })).status, 204);
+    const once = await http(fx.stack, 'POST', '/tasks', { token: hoarder.idToken, body: { title: 'x' }, headers: key });
+    assert.is(once.status, 201, once.text);
+    const replay = await http(fx.stack, 'POST', '/tasks', { token: hoarder.idToken, body: { title: 'x' }, headers: key });
+    assert.is(replay.status, 201, 'the replay answers as the create did');
+    assert.is((await http(fx.stack, 'POST', '/tasks', { token: hoarder.idToken, body: { title: 'one more' } })).status, 409);
+    const other = await createUser(fx.stack, 'modest');
+    assert.is(
+      (await http(fx.stack, 'POST', '/tasks', { token: other.idToken, body: { title: 'mine' } })).status,
+      201,
+      'quotas are per user',
+    );
+  },
+);
 
 hardening.run();

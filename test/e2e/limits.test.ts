@@ -7,21 +7,7 @@ import { request } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { postHeadersOnly } from '../support/raw-http.ts';
-import { createTask, createUser, type Fixture, http, inBatches, startStack, stopStack, type User } from './support/stack.ts';
-
-/** Runs `work` with some environment variables set (local mode reads them at start), then restores them. */
-async function withEnv<T>(values: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  try {
-    return await work();
-  } finally {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
+import { createTask, createUser, type Fixture, http, inBatches, startStack, stopStack, type User, withEnv } from './support/stack.ts';
 
 const burst = suite<{ fx: Fixture; user: User }>('local mode under a burst');
 

@@ -60,6 +60,12 @@ test('web ACL rate limits: per-stage defaults, settable, window one WAF supports
   assert.throws(() => loadConfig({ RATE_LIMIT_PER_CALLER: '9' }), /RATE_LIMIT_PER_CALLER must be from 10/);
 });
 
+test('MAX_TASKS_PER_USER: 10,000 by default, settable', () => {
+  assert.is(loadConfig({}).maxTasksPerUser, 10_000);
+  assert.is(loadConfig({ MAX_TASKS_PER_USER: '500' }).maxTasksPerUser, 500);
+  assert.throws(() => loadConfig({ MAX_TASKS_PER_USER: '0' }), /MAX_TASKS_PER_USER must be from 1/);
+});
+
 test('a state bucket selects the S3 backend, except for an offline plan', () => {
   assert.equal(loadConfig({ TF_STATE_BUCKET: 'b', AWS_REGION: 'us-east-2' }).state, {
     bucket: 'b',

@@ -138,6 +138,7 @@ test('functions get the table name and origins, and only paginated routes get th
     const env = functionOf(route.handler).environment.variables;
     assert.match(env.TABLE_NAME, /^\$\{aws_dynamodb_table\./);
     assert.is(env.ALLOWED_ORIGINS, 'http://localhost:3000');
+    assert.is(env.MAX_TASKS_PER_USER, '10000');
     if (route.paginated) {
       assert.match(env.PAGE_TOKEN_KMS_KEY_ID, /^\$\{aws_kms_key\..+\.arn\}$/);
       assert.is(env.PAGE_TOKEN_KEY_VERSION, '1');

@@ -212,6 +212,7 @@ const settings = (overrides: Partial<FunctionConfig>): FunctionConfig => ({
   allowedOrigins: [],
   pageTokenKeyVersion: 1,
   pageTokenTtlSeconds: DEFAULT_PAGE_TOKEN_TTL_SECONDS,
+  maxTasksPerUser: 10_000,
   ...overrides,
 });
 const label = (version: number) => `task-api/page-token/v${version}`;

@@ -30,7 +30,7 @@ const CODES: Record<number, string[]> = {
   401: ['unauthorized'],
   403: ['forbidden'],
   404: ['not_found'],
-  409: ['idempotency_key_reused'],
+  409: ['idempotency_key_reused', 'quota_exceeded'],
   412: ['precondition_failed'],
   413: ['payload_too_large'],
   415: ['unsupported_media_type'],
@@ -220,7 +220,10 @@ function assertWellFormed(operationId: RouteName, response: Response) {
     const { details } = response.body.error;
     if (details !== undefined) {
       assert.ok(Array.isArray(details) && details.length > 0);
-      for (const issue of details) assert.equal(Object.keys(issue).sort(), ['field', 'message']);
+      for (const issue of details) {
+        const keys = Object.keys(issue).sort();
+        assert.ok(['field,message', 'field,limit,message'].includes(keys.join(',')), `detail keys ${keys}`);
+      }
     }
   }
 }
