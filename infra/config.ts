@@ -56,7 +56,8 @@ export interface InfraConfig {
   prefix: string;
   allowedOrigins: string[];
   /** domainPrefix: AUTH_DOMAIN_PREFIX, or undefined for `<prefix>-<hash of the pool id>`. */
-  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string };
+  /** tokenValidityMinutes: of ID and access tokens (refresh tokens last 30 days). */
+  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string; tokenValidityMinutes: number };
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
   /** How many tasks one user may have (each create and delete updates a counter item). */
@@ -77,6 +78,20 @@ export interface InfraConfig {
    * test suite and `make plan` on a machine with no credentials; never for a deploy.
    */
   offline: boolean;
+}
+
+/**
+ * How long ID and access tokens live (TOKEN_VALIDITY_MINUTES): short, because API Gateway's authorizer
+ * honours a token until it expires, whatever happened since (sign-out, a deleted or disabled user, a
+ * group removed). The refresh token (30 days) keeps a session going. Cognito allows 5 minutes to 1 day.
+ */
+export const DEFAULT_TOKEN_VALIDITY_MINUTES = 15;
+/** Refresh tokens: a month. */
+export const REFRESH_TOKEN_DAYS = 30;
+
+/** TOKEN_VALIDITY_MINUTES, validated (local mode reads it too). */
+export function tokenValidityMinutesOf(env: NodeJS.ProcessEnv): number {
+  return integer(env, 'TOKEN_VALIDITY_MINUTES', DEFAULT_TOKEN_VALIDITY_MINUTES, 5, 24 * 60);
 }
 
 /** Hex characters of the user pool id's hash that make the default hosted-UI domain prefix unique. */
@@ -236,7 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     region,
     prefix,
     allowedOrigins,
-    auth: { callbackUrls, logoutUrls, domainPrefix },
+    auth: { callbackUrls, logoutUrls, domainPrefix, tokenValidityMinutes: tokenValidityMinutesOf(env) },
     lambda: {
       runtime: runtime as LambdaRuntime,
       memoryMb: integer(env, 'LAMBDA_MEMORY_MB', 512, 128, 10240),

@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commaList } from '../functions/config/env.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
-import { rateLimitsOf } from '../infra/config.ts';
+import { rateLimitsOf, tokenValidityMinutesOf } from '../infra/config.ts';
 import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
 import type { ConcurrencyLimit, RateLimit } from './gateway/limits.ts';
 import { startCognito } from './identity/cognito.ts';
@@ -177,7 +177,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME),
       runtime.warm(),
     ]);
-    const pool = await ensureUserPool(cognito, routeTable.adminGroup ? [routeTable.adminGroup] : []);
+    const pool = await ensureUserPool(cognito, routeTable.adminGroup ? [routeTable.adminGroup] : [], tokenValidityMinutesOf(process.env));
 
     const gateway = createGateway({
       routes: async () => (await runtime.routeTable()).routes,

@@ -10,13 +10,11 @@ import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP } from '../../functions/routes.ts';
-import { DOMAIN_SUFFIX_LENGTH } from '../config.ts';
+import { DOMAIN_SUFFIX_LENGTH, REFRESH_TOKEN_DAYS } from '../config.ts';
 import { PASSWORD_POLICY } from '../password-policy.ts';
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
 export const EXPLICIT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'];
-/** Token lifetimes: short-lived ID/access tokens, a month of refresh. */
-export const TOKEN_VALIDITY = { accessTokenMinutes: 60, idTokenMinutes: 60, refreshTokenDays: 30 };
 
 export interface AuthOptions {
   prefix: string;
@@ -24,6 +22,8 @@ export interface AuthOptions {
   logoutUrls: string[];
   /** The hosted-UI domain prefix; by default `<prefix>-<hash of the pool id>`, unique among all AWS customers. */
   domainPrefix?: string;
+  /** Of ID and access tokens. */
+  tokenValidityMinutes: number;
   deletionProtection: boolean;
 }
 
@@ -70,9 +70,9 @@ export class Auth extends Construct {
       supportedIdentityProviders: ['COGNITO'],
       callbackUrls: options.callbackUrls,
       logoutUrls: options.logoutUrls,
-      accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
-      idTokenValidity: TOKEN_VALIDITY.idTokenMinutes,
-      refreshTokenValidity: TOKEN_VALIDITY.refreshTokenDays,
+      accessTokenValidity: options.tokenValidityMinutes,
+      idTokenValidity: options.tokenValidityMinutes,
+      refreshTokenValidity: REFRESH_TOKEN_DAYS,
       tokenValidityUnits: [{ accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' }],
     });
 

@@ -91,8 +91,15 @@ test('the app client is public, code-flow only, does not leak user existence and
   assert.is(client.allowed_oauth_flows_user_pool_client, true);
   assert.equal(client.callback_urls, ['http://localhost:3000/callback']);
   assert.equal(client.logout_urls, ['http://localhost:3000/']);
-  assert.ok(client.access_token_validity > 0 && client.id_token_validity > 0 && client.refresh_token_validity > 0);
+  assert.equal([client.id_token_validity, client.access_token_validity, client.refresh_token_validity], [15, 15, 30]);
   assert.equal(client.token_validity_units, [{ access_token: 'minutes', id_token: 'minutes', refresh_token: 'days' }]);
+  assert.is(client.enable_token_revocation, true, 'sign-out revokes the refresh token');
+});
+
+test('TOKEN_VALIDITY_MINUTES sets the ID and access tokens’ lifetime (Cognito: 5 minutes to a day)', () => {
+  const client = one(resourcesOf(synthStack({ TOKEN_VALIDITY_MINUTES: '5' }).tf, 'aws_cognito_user_pool_client'));
+  assert.equal([client.id_token_validity, client.access_token_validity], [5, 5]);
+  assert.throws(() => synthStack({ TOKEN_VALIDITY_MINUTES: '4' }), /TOKEN_VALIDITY_MINUTES must be from 5 to 1440/);
 });
 
 test('callback URLs and the hosted-UI domain come from the configuration', () => {

@@ -154,6 +154,20 @@ test('a pool kept from an older version with a weaker policy is brought in line 
   }
 });
 
+test('the app client issues 15-minute ID and access tokens, as deployed; an older hour-long client is brought in line', async ({
+  cognito,
+}) => {
+  const { userPoolId, clientId } = await ensureUserPool(cognito, []);
+  await cognito.call('UpdateUserPoolClient', { UserPoolId: userPoolId, ClientId: clientId, IdTokenValidity: 60, AccessTokenValidity: 60 });
+  await ensureUserPool(cognito, []);
+  const { UserPoolClient } = await cognito.call<{ UserPoolClient: Record<string, unknown> }>('DescribeUserPoolClient', {
+    UserPoolId: userPoolId,
+    ClientId: clientId,
+  });
+  assert.equal([UserPoolClient.IdTokenValidity, UserPoolClient.AccessTokenValidity, UserPoolClient.RefreshTokenValidity], [15, 15, 30]);
+  assert.equal(UserPoolClient.TokenValidityUnits, { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'days' });
+});
+
 test('a pool that already holds two users with one sub (an older data folder) issues tokens to neither', async ({ stateDir }) => {
   const folder = join(stateDir, 'twins');
   const start = async () =>
