@@ -56,8 +56,11 @@ export interface InfraConfig {
   prefix: string;
   allowedOrigins: string[];
   /** domainPrefix: AUTH_DOMAIN_PREFIX, or undefined for `<prefix>-<hash of the pool id>`. */
-  /** tokenValidityMinutes: of ID and access tokens (refresh tokens last 30 days). */
-  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string; tokenValidityMinutes: number };
+  /**
+   * tokenValidityMinutes: of ID and access tokens (refresh tokens last 30 days). email: Cognito sends
+   * its messages through this SES identity instead of its own low-volume sender (unset: the default).
+   */
+  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string; tokenValidityMinutes: number; email?: SesEmail };
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
   /** How many tasks one user may have (each create and delete updates a counter item). */
@@ -92,6 +95,36 @@ export const REFRESH_TOKEN_DAYS = 30;
 /** TOKEN_VALIDITY_MINUTES, validated (local mode reads it too). */
 export function tokenValidityMinutesOf(env: NodeJS.ProcessEnv): number {
   return integer(env, 'TOKEN_VALIDITY_MINUTES', DEFAULT_TOKEN_VALIDITY_MINUTES, 5, 24 * 60);
+}
+
+/** A verified SES identity Cognito sends its e-mail (codes, invitations) through, and the From address. */
+export interface SesEmail {
+  identityArn: string;
+  fromAddress: string;
+}
+
+const SES_IDENTITY_ARN = /^arn:aws[\w-]*:ses:[a-z]{2}(-[a-z]+)+-\d:\d{12}:identity\/[^\s]+$/;
+/** `no-reply@example.com` or `Task API <no-reply@example.com>`. */
+const FROM_ADDRESS = /^(?:[^<>@\r\n]+ <[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
+
+/** SES_IDENTITY_ARN and SES_FROM_ADDRESS: both or neither. */
+function sesEmailOf(env: NodeJS.ProcessEnv): SesEmail | undefined {
+  const identityArn = env.SES_IDENTITY_ARN || undefined;
+  const fromAddress = env.SES_FROM_ADDRESS || undefined;
+  if (!identityArn && !fromAddress) return undefined;
+  if (!identityArn || !fromAddress)
+    throw new ConfigError('SES_IDENTITY_ARN and SES_FROM_ADDRESS go together: set both to send through SES, or neither');
+  if (!SES_IDENTITY_ARN.test(identityArn)) {
+    throw new ConfigError(
+      `SES_IDENTITY_ARN must be an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<domain or address>), got "${identityArn}"`,
+    );
+  }
+  if (!FROM_ADDRESS.test(fromAddress)) {
+    throw new ConfigError(
+      `SES_FROM_ADDRESS must be an e-mail address, optionally with a name ("Task API <no-reply@example.com>"), got "${fromAddress}"`,
+    );
+  }
+  return { identityArn, fromAddress };
 }
 
 /** Hex characters of the user pool id's hash that make the default hosted-UI domain prefix unique. */
@@ -251,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     region,
     prefix,
     allowedOrigins,
-    auth: { callbackUrls, logoutUrls, domainPrefix, tokenValidityMinutes: tokenValidityMinutesOf(env) },
+    auth: { callbackUrls, logoutUrls, domainPrefix, tokenValidityMinutes: tokenValidityMinutesOf(env), email: sesEmailOf(env) },
     lambda: {
       runtime: runtime as LambdaRuntime,
       memoryMb: integer(env, 'LAMBDA_MEMORY_MB', 512, 128, 10240),

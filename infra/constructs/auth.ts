@@ -10,7 +10,7 @@ import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP } from '../../functions/routes.ts';
-import { DOMAIN_SUFFIX_LENGTH, REFRESH_TOKEN_DAYS } from '../config.ts';
+import { DOMAIN_SUFFIX_LENGTH, REFRESH_TOKEN_DAYS, type SesEmail } from '../config.ts';
 import { PASSWORD_POLICY } from '../password-policy.ts';
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
@@ -24,6 +24,8 @@ export interface AuthOptions {
   domainPrefix?: string;
   /** Of ID and access tokens. */
   tokenValidityMinutes: number;
+  /** Send through this SES identity; without it, Cognito's own sender (a low daily cap: fine for dev). */
+  email?: SesEmail;
   deletionProtection: boolean;
 }
 
@@ -48,6 +50,9 @@ export class Auth extends Construct {
       mfaConfiguration: 'OPTIONAL',
       softwareTokenMfaConfiguration: { enabled: true },
       deletionProtection: options.deletionProtection ? 'ACTIVE' : 'INACTIVE',
+      emailConfiguration: options.email
+        ? { emailSendingAccount: 'DEVELOPER', sourceArn: options.email.identityArn, fromEmailAddress: options.email.fromAddress }
+        : { emailSendingAccount: 'COGNITO_DEFAULT' },
     });
 
     new CognitoUserGroup(this, 'admin-group', {

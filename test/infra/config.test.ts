@@ -66,6 +66,18 @@ test('MAX_TASKS_PER_USER: 10,000 by default, settable', () => {
   assert.throws(() => loadConfig({ MAX_TASKS_PER_USER: '0' }), /MAX_TASKS_PER_USER must be from 1/);
 });
 
+test('SES for Cognito’s e-mail: both settings or neither, validated', () => {
+  assert.is(loadConfig({}).auth.email, undefined);
+  const ses = {
+    SES_IDENTITY_ARN: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+    SES_FROM_ADDRESS: 'Task API <no-reply@example.com>',
+  };
+  assert.equal(loadConfig({ ...prodEnv, ...ses }).auth.email, { identityArn: ses.SES_IDENTITY_ARN, fromAddress: ses.SES_FROM_ADDRESS });
+  assert.throws(() => loadConfig({ SES_IDENTITY_ARN: ses.SES_IDENTITY_ARN }), /SES_IDENTITY_ARN and SES_FROM_ADDRESS go together/);
+  assert.throws(() => loadConfig({ ...ses, SES_IDENTITY_ARN: 'example.com' }), /SES_IDENTITY_ARN must be an SES identity ARN/);
+  assert.throws(() => loadConfig({ ...ses, SES_FROM_ADDRESS: 'not an address' }), /SES_FROM_ADDRESS must be an e-mail address/);
+});
+
 test('a state bucket selects the S3 backend, except for an offline plan', () => {
   assert.equal(loadConfig({ TF_STATE_BUCKET: 'b', AWS_REGION: 'us-east-2' }).state, {
     bucket: 'b',

@@ -96,6 +96,19 @@ test('the app client is public, code-flow only, does not leak user existence and
   assert.is(client.enable_token_revocation, true, 'sign-out revokes the refresh token');
 });
 
+test('Cognito sends e-mail itself by default (dev); with SES_IDENTITY_ARN and SES_FROM_ADDRESS, through that SES identity', () => {
+  assert.equal(one(resourcesOf(dev.tf, 'aws_cognito_user_pool')).email_configuration, { email_sending_account: 'COGNITO_DEFAULT' });
+  const withSes = synthStack({
+    SES_IDENTITY_ARN: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+    SES_FROM_ADDRESS: 'Task API <no-reply@example.com>',
+  });
+  assert.equal(one(resourcesOf(withSes.tf, 'aws_cognito_user_pool')).email_configuration, {
+    email_sending_account: 'DEVELOPER',
+    source_arn: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+    from_email_address: 'Task API <no-reply@example.com>',
+  });
+});
+
 test('TOKEN_VALIDITY_MINUTES sets the ID and access tokens’ lifetime (Cognito: 5 minutes to a day)', () => {
   const client = one(resourcesOf(synthStack({ TOKEN_VALIDITY_MINUTES: '5' }).tf, 'aws_cognito_user_pool_client'));
   assert.equal([client.id_token_validity, client.access_token_validity], [5, 5]);
