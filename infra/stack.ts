@@ -94,6 +94,7 @@ export class TaskApiStack extends TerraformStack {
       stageArn: api.stageArn,
       rateLimits: config.rateLimits,
       allowedOrigins: config.allowedOrigins,
+      logRetentionDays: config.logRetentionDays,
     });
 
     new TerraformOutput(this, 'api_url', { value: api.url, description: 'Base URL of the API stage' });

@@ -6,10 +6,14 @@
  *  - AWS managed rule groups: known bad inputs and the common rule set. Their blocks reach the client
  *    through API Gateway's WAF_FILTERED gateway response: 403 {"message":"Forbidden"}.
  * Every rule and the ACL publish CloudWatch metrics and sampled requests under the names in
- * `metricNames`, for alarms. Local mode applies the per-caller rule too (local/gateway/limits.ts).
+ * `metricNames`, for alarms, and the ACL logs its verdicts to CloudWatch Logs (`aws-waf-logs-<prefix>`,
+ * the name WAF requires) with the Authorization header redacted. Local mode applies the per-caller rule
+ * too (local/gateway/limits.ts).
  */
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { Wafv2WebAcl, type Wafv2WebAclRule } from '@cdktf/provider-aws/lib/wafv2-web-acl/index.js';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association/index.js';
+import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration/index.js';
 import { Construct } from 'constructs';
 import { gatewayResponseHeaders } from '../../functions/http/cors.ts';
 import type { RateLimits } from '../config.ts';
@@ -21,6 +25,7 @@ export interface FirewallOptions {
   rateLimits: RateLimits;
   /** For the CORS headers of the ACL's own 429 answers (the gateway's responses carry the same). */
   allowedOrigins: string[];
+  logRetentionDays: number;
 }
 
 export const TOO_MANY_REQUESTS_BODY_KEY = 'too-many-requests';
@@ -41,6 +46,8 @@ export const MANAGED_RULE_GROUPS = [
 export class Firewall extends Construct {
   readonly webAclArn: string;
   readonly webAclName: string;
+  /** Where the ACL logs each request it evaluates (Authorization redacted). */
+  readonly logGroupName: string;
   /** CloudWatch metric names (namespace AWS/WAFV2, dimension WebACL = webAclName, Rule = the rule's metric name). */
   readonly metricNames: { webAcl: string; perIpRate: string; perCallerRate: string; managed: Record<string, string> };
 
@@ -107,6 +114,15 @@ export class Firewall extends Construct {
       visibilityConfig: visibility(metric('web-acl')),
     });
     new Wafv2WebAclAssociation(this, 'stage-association', { resourceArn: options.stageArn, webAclArn: acl.arn });
+
+    // WAF names its CloudWatch destinations itself: aws-waf-logs-*. Tokens never reach the log.
+    const logs = new CloudwatchLogGroup(this, 'logs', { name: `aws-waf-logs-${prefix}`, retentionInDays: options.logRetentionDays });
+    new Wafv2WebAclLoggingConfiguration(this, 'logging', {
+      resourceArn: acl.arn,
+      logDestinationConfigs: [logs.arn],
+      redactedFields: [{ singleHeader: { name: CALLER_KEY_HEADER } }],
+    });
+    this.logGroupName = logs.name;
 
     this.webAclArn = acl.arn;
     this.webAclName = webAclName;

@@ -432,6 +432,18 @@ test('AWS managed rule groups (known bad inputs, common rule set); their blocks 
   assert.is(filtered?.[1].response_templates['application/json'], '{"message":$context.error.messageString}');
 });
 
+test('the ACL logs to aws-waf-logs-<prefix> (with the stage’s retention), the Authorization header redacted', () => {
+  const logging = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl_logging_configuration'));
+  assert.match(logging.resource_arn, /^\$\{aws_wafv2_web_acl\.[\w-]+\.arn\}$/);
+  assert.equal(logging.redacted_fields, [{ single_header: { name: 'authorization' } }]);
+  const [destination] = logging.log_destination_configs;
+  const group = resourcesOf(dev.tf, 'aws_cloudwatch_log_group').find(
+    ([name]) => destination === `\${aws_cloudwatch_log_group.${name}.arn}`,
+  )?.[1];
+  assert.is(group?.name, 'aws-waf-logs-task-api-dev');
+  assert.is(group?.retention_in_days, 14);
+});
+
 test('the ACL and every rule publish CloudWatch metrics and sampled requests under stable names', () => {
   const acl = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl'));
   assert.is(acl.name, 'task-api-dev-api');
