@@ -12,6 +12,7 @@ export function taskService(): TaskService {
     repository: createDynamoDbTaskStore(documentClient(), requireSetting(config().tableName, 'TABLE_NAME')),
     // Monotonic: ids made in the same millisecond still sort in creation order.
     newId: monotonicFactory(),
+    maxTasksPerUser: config().maxTasksPerUser,
   });
   return service;
 }

@@ -1,6 +1,7 @@
 /**
  * The production stack, read top to bottom like the architecture diagram:
- * storage (DynamoDB) and auth (Cognito) -> functions (one Lambda per route) -> api (API Gateway).
+ * storage (DynamoDB) and auth (Cognito) -> functions (one Lambda per route) -> api (API Gateway) -> firewall
+ * (the WAF web ACL on the stage).
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
@@ -9,6 +10,7 @@ import { routes as allRoutes, type RouteDefinition } from '../functions/routes.t
 import { type InfraConfig, PINNED_AWS_PROVIDER_VERSION, versionAtLeast } from './config.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
+import { Firewall } from './constructs/firewall.ts';
 import { Functions } from './constructs/functions.ts';
 import { Storage } from './constructs/storage.ts';
 
@@ -123,6 +125,9 @@ export class TaskApiStack extends TerraformStack {
       ...config.lambda,
       allowedOrigins: config.allowedOrigins,
       logRetentionDays: config.logRetentionDays,
+      pageTokens: config.pageTokens,
+      maxTasksPerUser: config.maxTasksPerUser,
+      idTokenIssuer: auth.issuer,
     });
     const api = new Api(this, 'api', {
       prefix: config.prefix,
@@ -138,6 +143,14 @@ export class TaskApiStack extends TerraformStack {
       resetAccountOnDelete: !versionAtLeast(config.awsProviderVersion, '6.0.0'),
     });
 
+    const firewall = new Firewall(this, 'firewall', {
+      prefix: config.prefix,
+      stageArn: api.stageArn,
+      rateLimits: config.rateLimits,
+      allowedOrigins: config.allowedOrigins,
+      logRetentionDays: config.logRetentionDays,
+    });
+
     new TerraformOutput(this, 'api_url', { value: api.url, description: 'Base URL of the API stage' });
     new TerraformOutput(this, 'user_pool_id', { value: auth.userPoolId });
     new TerraformOutput(this, 'user_pool_client_id', { value: auth.clientId });
@@ -147,5 +160,9 @@ export class TaskApiStack extends TerraformStack {
     });
     new TerraformOutput(this, 'table_name', { value: storage.tableName });
     new TerraformOutput(this, 'region', { value: config.region });
+    new TerraformOutput(this, 'web_acl_name', {
+      value: firewall.webAclName,
+      description: 'CloudWatch: namespace AWS/WAFV2, dimension WebACL',
+    });
   }
 }

@@ -15,7 +15,7 @@ import {
 import { NotFoundError, PreconditionFailedError } from '../tasks/errors.ts';
 import type { IdempotencyRecord, PageRequest, TaskRepository } from '../tasks/repository.ts';
 import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from '../tasks/task.ts';
-import { idempotencySk, statusPk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
+import { idempotencySk, QUOTA_SK, statusPk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
 import { STATUS_INDEX, tableDesign, USER_STATUS_INDEX } from './table-design.ts';
 
 type Item = Record<string, unknown>;
@@ -27,6 +27,35 @@ const KEYS_OF = {
 } as const;
 
 export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableName: string): TaskRepository {
+  /** One conditional ADD on the owner's counter item; false when its condition fails. */
+  async function addToCount(ownerId: string, delta: 1 | -1, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { PK: userPk(ownerId), SK: QUOTA_SK },
+          UpdateExpression: 'ADD #count :delta SET #entity = :entity',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#count': 'task_count', '#entity': 'entity' },
+          ExpressionAttributeValues: { ':delta': delta, ':entity': 'quota', ...values },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  function reserveTaskSlot(ownerId: string, limit: number): Promise<boolean> {
+    return addToCount(ownerId, 1, 'attribute_not_exists(#count) OR #count < :limit', { ':limit': limit });
+  }
+
+  async function releaseTaskSlot(ownerId: string): Promise<void> {
+    // Never below zero: tasks stored before the counter existed are not in it.
+    await addToCount(ownerId, -1, '#count > :zero', { ':zero': 0 });
+  }
+
   async function insert(ownerId: string, task: Task): Promise<boolean> {
     try {
       await client.send(
@@ -224,7 +253,18 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     return (await get(ownerId, taskId)) ? new PreconditionFailedError() : new NotFoundError();
   }
 
-  return { insert, claimIdempotencyKey, completeIdempotencyKey, get, listByOwner, listByStatus, update, delete: remove };
+  return {
+    reserveTaskSlot,
+    releaseTaskSlot,
+    insert,
+    claimIdempotencyKey,
+    completeIdempotencyKey,
+    get,
+    listByOwner,
+    listByStatus,
+    update,
+    delete: remove,
+  };
 }
 
 function conditionFor(expectedVersion: number | undefined, values: Record<string, unknown>): string {

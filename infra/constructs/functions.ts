@@ -31,6 +31,10 @@ export interface FunctionsOptions {
   timeoutSeconds: number;
   allowedOrigins: string[];
   logRetentionDays: number;
+  pageTokens: { keyVersion: number; ttlSeconds: number };
+  maxTasksPerUser: number;
+  /** The user pool's issuer: routes that decide on groups verify the caller's ID token with its keys. */
+  idTokenIssuer: string;
 }
 
 /** What the API needs to wire one route to its function. */
@@ -125,8 +129,14 @@ export class Functions extends Construct {
       const environment: Record<string, string> = {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
+        MAX_TASKS_PER_USER: String(options.maxTasksPerUser),
       };
-      if (route.paginated) environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
+      if (route.adminOnly) environment.ID_TOKEN_ISSUER = options.idTokenIssuer;
+      if (route.paginated) {
+        environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
+        environment.PAGE_TOKEN_KEY_VERSION = String(options.pageTokens.keyVersion);
+        environment.PAGE_TOKEN_TTL_SECONDS = String(options.pageTokens.ttlSeconds);
+      }
 
       const fn = new LambdaFunction(this, `${route.handler}-fn`, {
         functionName: name,

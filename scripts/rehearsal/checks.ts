@@ -27,7 +27,7 @@ import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { tableDesign } from '../../functions/dynamodb/table-design.ts';
 import { routes } from '../../functions/routes.ts';
 import type { InfraConfig } from '../../infra/config.ts';
-import { EXPLICIT_AUTH_FLOWS, OAUTH_SCOPES, PASSWORD_AUTH_FLOW, TOKEN_VALIDITY } from '../../infra/constructs/auth.ts';
+import { EXPLICIT_AUTH_FLOWS, OAUTH_SCOPES, PASSWORD_AUTH_FLOW } from '../../infra/constructs/auth.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
 import { PASSWORD_POLICY } from '../../infra/password-policy.ts';
 
@@ -127,7 +127,7 @@ export async function checkDeployedDesign(config: InfraConfig, outputs: StackOut
   expect(same(client?.SupportedIdentityProviders ?? [], ['COGNITO']), 'identity providers', client?.SupportedIdentityProviders);
   expect(client?.PreventUserExistenceErrors === 'ENABLED', 'no user-existence errors');
   expect(
-    client?.IdTokenValidity === TOKEN_VALIDITY.idTokenMinutes && client?.AccessTokenValidity === TOKEN_VALIDITY.accessTokenMinutes,
+    client?.IdTokenValidity === config.auth.tokenValidityMinutes && client?.AccessTokenValidity === config.auth.tokenValidityMinutes,
     'token lifetimes',
     { id: client?.IdTokenValidity, access: client?.AccessTokenValidity },
   );

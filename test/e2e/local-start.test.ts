@@ -129,7 +129,7 @@ test('tokens come from the pool’s own key, published at its JWKS URL instead o
   assert.is(claims.iss, `${stack.cognitoEndpoint}/${stack.userPoolId}`);
   assert.is(claims.aud, stack.clientId);
   assert.is(claims.token_use, 'id');
-  assert.is((claims.exp as number) - (claims.iat as number), 3600);
+  assert.is((claims.exp as number) - (claims.iat as number), 15 * 60, 'ID tokens live 15 minutes, as deployed');
 });
 
 test('a token signed with the key cognito-local ships in its package is refused', async ({ stack, idToken }) => {

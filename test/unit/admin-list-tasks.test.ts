@@ -6,22 +6,30 @@ import { handler } from '../../functions/handlers/admin-list-tasks.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { ddb, internalKeysIn, makeTask, resetMocks, storedItem, TABLE_NAME } from '../support/ddb.ts';
 import { USER_A, USER_B } from '../support/events.ts';
+import { foreignKey, idToken, signJwt } from '../support/id-tokens.ts';
 import { invoke } from '../support/invoke.ts';
 
 const ADMIN = '33333333-cccc-4ccc-8ccc-333333333333';
 
-/** `groups: null` sends no cognito:groups claim at all. */
-const adminList = (query: Record<string, string | string[]> = {}, groups: string | null = 'admin', sub = ADMIN) =>
+/** `groups: null`: no groups in the token and no cognito:groups claim. */
+const adminList = (query: Record<string, string | string[]> = {}, groups: readonly string[] | null = ['admin'], sub = ADMIN) =>
   invoke(handler, { method: 'GET', path: '/admin/tasks', query, groups: groups ?? undefined, sub });
 
 const queryInput = () => ddb.commandCalls(QueryCommand)[0]?.args[0].input;
+
+function assertForbidden(response: Awaited<ReturnType<typeof adminList>>) {
+  assert.is(response.status, 403);
+  assert.is(response.body.error.code, 'forbidden');
+  assert.is(response.body.request_id, 'req-test-1');
+  assert.is(ddb.calls().length, 0);
+}
 
 // ---------------------------------------------------------------------------------------------------
 const access = suite('GET /admin/tasks is for the admin group only');
 access.before.each(resetMocks);
 
-for (const groups of ['admin', 'admin,editors', 'editors,admin', '[admin editors]', 'editors admin']) {
-  access(`cognito:groups ${JSON.stringify(groups)} → 200`, async () => {
+for (const groups of [['admin'], ['admin', 'editors'], ['editors', 'admin']]) {
+  access(`a token in groups ${JSON.stringify(groups)} → 200`, async () => {
     const response = await adminList({}, groups);
 
     assert.is(response.status, 200);
@@ -29,25 +37,83 @@ for (const groups of ['admin', 'admin,editors', 'editors,admin', '[admin editors
   });
 }
 
-for (const groups of [null, '', 'editors', 'administrators', 'Admin', 'not-admin', 'admins,editors']) {
-  access(`cognito:groups ${JSON.stringify(groups)} → 403 forbidden, nothing read`, async () => {
-    const response = await adminList({}, groups);
-
-    assert.is(response.status, 403);
-    assert.is(response.body.error.code, 'forbidden');
-    assert.is(response.body.request_id, 'req-test-1');
-    assert.is(ddb.calls().length, 0);
+for (const groups of [null, [], ['editors'], ['administrators'], ['Admin'], ['admin '], ['admins', 'editors']]) {
+  access(`a token in groups ${JSON.stringify(groups)} → 403 forbidden, nothing read`, async () => {
+    assertForbidden(await adminList({}, groups));
   });
 }
 
+/**
+ * Every form in which API Gateway may pass `cognito:groups` (REST comma-joined, the bracketed space list
+ * HTTP APIs show, a JSON array), for groups whose names hold those separators. Whatever the claim text
+ * says, membership is the token's array, matched exactly.
+ */
+const AMBIGUOUS: Array<{ groups: string[]; claims: string[]; admin: boolean }> = [
+  { groups: ['readers,admin'], claims: ['readers,admin', '[readers,admin]', '["readers,admin"]'], admin: false },
+  { groups: ['[admin]'], claims: ['[admin]', '[[admin]]', '["[admin]"]'], admin: false },
+  { groups: ['["admin"]'], claims: ['["admin"]', '[["admin"]]'], admin: false },
+  { groups: ['readers', 'admin'], claims: ['readers,admin', '[readers admin]', '["readers","admin"]'], admin: true },
+  { groups: ['admin'], claims: ['admin', '[admin]', '["admin"]'], admin: true },
+];
+for (const { groups, claims, admin } of AMBIGUOUS) {
+  for (const groupsClaim of claims) {
+    access(`groups ${JSON.stringify(groups)} passed as ${JSON.stringify(groupsClaim)} → ${admin ? 200 : 403}`, async () => {
+      const response = await invoke(handler, { path: '/admin/tasks', sub: ADMIN, groups, groupsClaim });
+
+      if (admin) assert.is(response.status, 200);
+      else assertForbidden(response);
+    });
+  }
+}
+
+access('the claims alone grant nothing: "admin" in cognito:groups with a token that is not in the group → 403', async () => {
+  assertForbidden(await invoke(handler, { path: '/admin/tasks', sub: ADMIN, groups: ['editors'], groupsClaim: 'admin' }));
+  assertForbidden(await invoke(handler, { path: '/admin/tasks', sub: ADMIN, groupsClaim: 'admin' }));
+});
+
+access('a token that is not a valid ID token of the pool for this caller grants nothing', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: ADMIN, token_use: 'id', 'cognito:groups': ['admin'], iat: now, exp: now + 3600 };
+  const [header, payload] = idToken(ADMIN, ['admin']).split('.');
+  for (const [name, token] of [
+    ['another user’s admin token', idToken(USER_B, ['admin'])],
+    ['an access token', idToken(ADMIN, ['admin'], { token_use: 'access' })],
+    ['an expired token', idToken(ADMIN, ['admin'], { exp: now - 60 })],
+    ['a token signed by another key', signJwt(claims, foreignKey())],
+    ['a token without its signature', `${header}.${payload}.`],
+    ['alg none', `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`],
+    ['garbage', 'not-a-token'],
+  ] as const) {
+    resetMocks();
+    const response = await invoke(handler, { path: '/admin/tasks', sub: ADMIN, groupsClaim: 'admin', headers: { Authorization: token } });
+    assert.is(response.status, 403, name);
+    assert.is(ddb.calls().length, 0, name);
+  }
+});
+
+access('the token may come raw or after Bearer, as the authorizer takes it', async () => {
+  const response = await invoke(handler, {
+    path: '/admin/tasks',
+    sub: ADMIN,
+    headers: { Authorization: `Bearer ${idToken(ADMIN, ['admin'])}` },
+  });
+
+  assert.is(response.status, 200);
+});
+
 access('a non-admin gets 403 even with an invalid query (authorisation comes first)', async () => {
-  const response = await adminList({ status: 'bogus' }, 'editors');
+  const response = await adminList({ status: 'bogus' }, ['editors']);
 
   assert.is(response.status, 403);
 });
 
 access('no caller at all → 401, nothing read', async () => {
-  const response = await invoke(handler, { path: '/admin/tasks', sub: null, groups: 'admin' });
+  const response = await invoke(handler, {
+    path: '/admin/tasks',
+    sub: null,
+    groups: ['admin'],
+    headers: { Authorization: idToken(ADMIN, ['admin']) },
+  });
 
   assert.is(response.status, 401);
   assert.is(ddb.calls().length, 0);
@@ -128,7 +194,7 @@ listing('a token for another status, another admin or the user list → 400', as
   ddb.resetHistory();
 
   const otherStatus = await adminList({ status: 'done', limit: '1', next_token: adminToken });
-  const otherAdmin = await adminList({ limit: '1', next_token: adminToken }, 'admin', USER_B);
+  const otherAdmin = await adminList({ limit: '1', next_token: adminToken }, ['admin'], USER_B);
   const otherRoute = await adminList({ limit: '1', next_token: userToken });
 
   for (const response of [otherStatus, otherAdmin, otherRoute]) {
