@@ -5,6 +5,8 @@ STAGE ?= dev
 export STAGE
 # Terraform and cdktf ask checkpoint-api.hashicorp.com for news on every run: never (offline, CI, plans).
 export CHECKPOINT_DISABLE := 1
+# The SDK's notice that its 2027 releases need Node 22 (the README says which Node the project supports).
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 VENV := .venv
 
 .PHONY: help install tools build test bench openapi start smoke synth plan deploy destroy clean rehearse policy
