@@ -65,6 +65,20 @@ export interface StateBackendConfig {
   region: string;
 }
 
+/** The user pool and app client's settings (see InfraConfig.auth). */
+export interface AuthConfig {
+  callbackUrls: string[];
+  logoutUrls: string[];
+  /** The hosted-UI domain prefix; by default `<prefix>-<hash of the pool id>`, unique among all AWS customers. */
+  domainPrefix?: string;
+  /** Also allow USER_PASSWORD_AUTH (AUTH_ALLOW_PASSWORD_FLOW). */
+  allowPasswordAuth: boolean;
+  /** Of ID and access tokens (TOKEN_VALIDITY_MINUTES). */
+  tokenValidityMinutes: number;
+  /** Send through this SES identity; without it, Cognito's own sender (a low daily cap: fine for dev). */
+  email?: SesEmail;
+}
+
 export interface InfraConfig {
   app: string;
   stage: Stage;
@@ -72,21 +86,11 @@ export interface InfraConfig {
   /** `<app>-<stage>`: every resource name starts with it. */
   prefix: string;
   allowedOrigins: string[];
-  /** domainPrefix: AUTH_DOMAIN_PREFIX, or undefined for `<prefix>-<hash of the pool id>`. */
   /**
-   * allowPasswordAuth: the app client also allows USER_PASSWORD_AUTH (the password is sent to Cognito);
-   * off unless AUTH_ALLOW_PASSWORD_FLOW=true. The design's flows are SRP, refresh and the OAuth code flow.
-   * tokenValidityMinutes: of ID and access tokens (refresh tokens last 30 days). email: Cognito sends
-   * its messages through this SES identity instead of its own low-volume sender (unset: the default).
+   * The design's sign-in flows are SRP, refresh and the OAuth code flow; USER_PASSWORD_AUTH (the password
+   * is sent to Cognito) only with AUTH_ALLOW_PASSWORD_FLOW=true. Refresh tokens last 30 days.
    */
-  auth: {
-    callbackUrls: string[];
-    logoutUrls: string[];
-    domainPrefix?: string;
-    allowPasswordAuth: boolean;
-    tokenValidityMinutes: number;
-    email?: SesEmail;
-  };
+  auth: AuthConfig;
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
   /** How many tasks one user may have (each create and delete updates a counter item). */

@@ -10,7 +10,7 @@ import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP } from '../../functions/routes.ts';
-import { DOMAIN_SUFFIX_LENGTH, REFRESH_TOKEN_DAYS, type SesEmail } from '../config.ts';
+import { type AuthConfig, DOMAIN_SUFFIX_LENGTH, REFRESH_TOKEN_DAYS } from '../config.ts';
 import { PASSWORD_POLICY } from '../password-policy.ts';
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
@@ -19,18 +19,8 @@ export const EXPLICIT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_
 /** USER_PASSWORD_AUTH sends the password itself to Cognito: only with AUTH_ALLOW_PASSWORD_FLOW=true. */
 export const PASSWORD_AUTH_FLOW = 'ALLOW_USER_PASSWORD_AUTH';
 
-export interface AuthOptions {
+export interface AuthOptions extends AuthConfig {
   prefix: string;
-  callbackUrls: string[];
-  logoutUrls: string[];
-  /** The hosted-UI domain prefix; by default `<prefix>-<hash of the pool id>`, unique among all AWS customers. */
-  domainPrefix?: string;
-  /** Also allow USER_PASSWORD_AUTH (AUTH_ALLOW_PASSWORD_FLOW). */
-  allowPasswordAuth: boolean;
-  /** Of ID and access tokens. */
-  tokenValidityMinutes: number;
-  /** Send through this SES identity; without it, Cognito's own sender (a low daily cap: fine for dev). */
-  email?: SesEmail;
   deletionProtection: boolean;
 }
 
