@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commaList } from '../functions/config/env.ts';
+import { MAX_STATUS_SHARDS } from '../functions/dynamodb/shards.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -51,6 +52,8 @@ export interface InfraConfig {
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
   throttling: { rateLimit: number; burstLimit: number };
+  /** Write shards of the status index (GSI1): see README, "Data model". Changing it on a live table needs `make reshard`. */
+  statusShards: number;
   /** Declare the account-level API Gateway CloudWatch role (one per account and region). */
   manageApiGatewayAccount: boolean;
   /** S3 state (with a lock file) when a bucket is configured; local state otherwise. */
@@ -73,9 +76,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: number; burstLimit: number }> = {
-  dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100 },
-  prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400 },
+/**
+ * Per-stage defaults. Status shards: prod's 8 carry about 6,000 status-index writes a second (see
+ * `npm run capacity`) and local mode uses them too, so a laptop runs the layout that runs at scale;
+ * dev's 2 keep the sharded code path for a fraction of an admin page's read cost.
+ */
+export const STAGE_DEFAULTS: Record<Stage, { logRetentionDays: number; rateLimit: number; burstLimit: number; statusShards: number }> = {
+  dev: { logRetentionDays: 14, rateLimit: 50, burstLimit: 100, statusShards: 2 },
+  prod: { logRetentionDays: 365, rateLimit: 200, burstLimit: 400, statusShards: 8 },
 };
 
 const DEV_ORIGIN = 'http://localhost:3000';
@@ -205,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
       rateLimit: integer(env, 'API_THROTTLE_RATE', defaults.rateLimit, 1, 10000),
       burstLimit: integer(env, 'API_THROTTLE_BURST', defaults.burstLimit, 1, 5000),
     },
+    statusShards: integer(env, 'STATUS_SHARDS', defaults.statusShards, 1, MAX_STATUS_SHARDS),
     manageApiGatewayAccount: flag(env, 'APIGW_MANAGE_ACCOUNT', true),
     state,
     distDir: isAbsolute(distRaw) ? distRaw : resolve(REPO_ROOT, distRaw),

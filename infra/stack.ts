@@ -71,6 +71,7 @@ export class TaskApiStack extends TerraformStack {
       ...config.lambda,
       allowedOrigins: config.allowedOrigins,
       logRetentionDays: config.logRetentionDays,
+      statusShards: config.statusShards,
     });
     const api = new Api(this, 'api', {
       prefix: config.prefix,

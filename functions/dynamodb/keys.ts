@@ -1,22 +1,49 @@
 /** The only place that knows how keys are spelled. */
 import type { TaskStatus } from '../tasks/task.ts';
+import { shardOf } from './shards.ts';
 
 export const TASK_SK_PREFIX = 'TASK#';
 
 export const userPk = (userId: string) => `USER#${userId}`;
 export const taskSk = (taskId: string) => `${TASK_SK_PREFIX}${taskId}`;
 export const idempotencySk = (key: string) => `IDEMPOTENCY#${key}`;
-export const statusPk = (status: TaskStatus) => `STATUS#${status}`;
 export const userStatusPk = (userId: string, status: TaskStatus) => `USER#${userId}#STATUS#${status}`;
 
+/**
+ * One partition of the status index: `STATUS#<status>#<shard>`, or `STATUS#<status>` when the index has
+ * one shard (the layout from before sharding).
+ */
+export const statusPk = (status: TaskStatus, shard: number, shards: number) =>
+  shards <= 1 ? `STATUS#${status}` : `STATUS#${status}#${shard}`;
+
+/**
+ * The status index's sort key: creation time, then task id, so that tasks created in the same
+ * millisecond still have one order, in every shard and across pages. (Before sharding it was the bare
+ * `<created_at>`; `make reshard` rewrites such items.) ISO-8601 times have a fixed width, so the string
+ * order is the time order.
+ */
+export const statusSk = (createdAt: string, taskId: string) => `${createdAt}#${taskId}`;
+
+/** The status-index keys of a task. Its shard depends on the id only: a status change keeps it. */
+export function statusIndexKeys(taskId: string, status: TaskStatus, createdAt: string, shards: number) {
+  return { GSI1PK: statusPk(status, shardOf(taskId, shards), shards), GSI1SK: statusSk(createdAt, taskId) };
+}
+
 /** Every key attribute of a task item, for its table and both indexes. */
-export function taskKeys(userId: string, taskId: string, status: TaskStatus, createdAt: string) {
+export function taskKeys(userId: string, taskId: string, status: TaskStatus, createdAt: string, shards: number) {
   return {
     PK: userPk(userId),
     SK: taskSk(taskId),
-    GSI1PK: statusPk(status),
-    GSI1SK: createdAt,
+    ...statusIndexKeys(taskId, status, createdAt, shards),
     GSI2PK: userStatusPk(userId, status),
     GSI2SK: taskSk(taskId),
   };
 }
+
+/**
+ * The table's own bookkeeping: the record of the status index's layout, kept by `make reshard`. It is
+ * also in the status index, under a partition no status uses, so the admin view reads it with the one
+ * permission it has (Query on the status index).
+ */
+export const layoutKey = () => ({ PK: 'META', SK: 'STATUS_INDEX_LAYOUT' });
+export const layoutIndexKeys = () => ({ GSI1PK: 'META#STATUS_INDEX_LAYOUT', GSI1SK: 'LAYOUT' });

@@ -12,27 +12,47 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError, PreconditionFailedError } from '../tasks/errors.ts';
+import { invalidPageToken, NotFoundError, PreconditionFailedError } from '../tasks/errors.ts';
 import type { IdempotencyRecord, PageRequest, TaskRepository } from '../tasks/repository.ts';
 import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from '../tasks/task.ts';
-import { idempotencySk, statusPk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
+import { idempotencySk, statusPk, statusSk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
+import { mergeNewestFirst, type SortedRun } from './shard-merge.ts';
+import { shardOf } from './shards.ts';
+import { readRounds } from './layout-record.ts';
+import { LAYOUT_CACHE_MS, readLayoutRecord } from './status-layout.ts';
 import { STATUS_INDEX, tableDesign, USER_STATUS_INDEX } from './table-design.ts';
 
 type Item = Record<string, unknown>;
 
 const KEYS_OF = {
   table: ['PK', 'SK'],
-  [STATUS_INDEX]: ['PK', 'SK', 'GSI1PK', 'GSI1SK'],
   [USER_STATUS_INDEX]: ['PK', 'SK', 'GSI2PK', 'GSI2SK'],
 } as const;
 
-export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableName: string): TaskRepository {
+/** `<created_at>#<task id>`: the status index's sort key, which the admin view's cursor holds. */
+const STATUS_CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export interface TaskStoreOptions {
+  /** Shards of the status index that writes use (STATUS_SHARDS); 1 is the unsharded layout. */
+  statusShards: number;
+  /** How long the status index's layout record is trusted (tests that reshard set 0). */
+  layoutCacheMs?: number;
+}
+
+export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableName: string, options: TaskStoreOptions): TaskRepository {
+  const { statusShards, layoutCacheMs = LAYOUT_CACHE_MS } = options;
+
   async function insert(ownerId: string, task: Task): Promise<boolean> {
     try {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...taskKeys(ownerId, task.task_id, task.status, task.created_at), entity: 'task', owner_id: ownerId, ...task },
+          Item: {
+            ...taskKeys(ownerId, task.task_id, task.status, task.created_at, statusShards),
+            entity: 'task',
+            owner_id: ownerId,
+            ...task,
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -126,14 +146,39 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     return queryPage(query, page, status ? USER_STATUS_INDEX : 'table', toTask);
   }
 
-  function listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>> {
-    const query: QueryCommandInput = {
-      TableName: tableName,
-      IndexName: STATUS_INDEX,
-      KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': statusPk(status) },
+  /**
+   * Everyone's tasks with a status: one query per partition of the status index that may hold them
+   * (each for one item more than the page), merged newest first. The cursor is the sort key of the
+   * page's last task: every shard goes on strictly after it, so a shard's position needs no more, and
+   * a task that moves between shards (a reshard) never comes back on a later page.
+   */
+  async function listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>> {
+    const after = statusCursorOf(page.cursor);
+    const rounds = readRounds(status, statusShards, await readLayoutRecord(client, tableName, layoutCacheMs));
+    const runs: SortedRun<Item>[] = [];
+    for (const round of rounds)
+      runs.push(...(await Promise.all(round.map((partition) => queryPartition(partition, after, page.limit + 1)))));
+    const merged = mergeNewestFirst(runs, page.limit, statusOrderKey, (item) => JSON.stringify([item.PK, item.SK]));
+    const next = merged.last ?? after;
+    if (!merged.complete && next === undefined) throw new Error('The status index returned no progress');
+    return {
+      items: merged.items.map((item) => ({ ...toTask(item), owner_id: String(item.owner_id) })),
+      cursor: merged.complete ? undefined : { after: next },
     };
-    return queryPage(query, page, STATUS_INDEX, (item) => ({ ...toTask(item), owner_id: String(item.owner_id) }));
+  }
+
+  async function queryPartition(partition: string, after: string | undefined, limit: number): Promise<SortedRun<Item>> {
+    const { Items = [], LastEvaluatedKey } = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: STATUS_INDEX,
+        KeyConditionExpression: after === undefined ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND GSI1SK < :after',
+        ExpressionAttributeValues: { ':pk': partition, ...(after === undefined ? {} : { ':after': after }) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return { items: Items, more: LastEvaluatedKey !== undefined };
   }
 
   /**
@@ -167,8 +212,8 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
       assignments.push(`#${field} = :${field}`);
     }
     if (patch.status) {
-      // The status indexes move with the status, in the same write.
-      values[':gsi1pk'] = statusPk(patch.status);
+      // The status indexes move with the status, in the same write; the task keeps its shard.
+      values[':gsi1pk'] = statusPk(patch.status, shardOf(taskId, statusShards), statusShards);
       values[':gsi2pk'] = userStatusPk(ownerId, patch.status);
       assignments.push('GSI1PK = :gsi1pk', 'GSI2PK = :gsi2pk');
     }
@@ -231,6 +276,18 @@ function conditionFor(expectedVersion: number | undefined, values: Record<string
   if (expectedVersion === undefined) return 'attribute_exists(PK)';
   values[':expected'] = expectedVersion;
   return 'attribute_exists(PK) AND #version = :expected';
+}
+
+/** The admin view's order: creation time, then task id (what the status index's sort key spells). */
+function statusOrderKey(item: Item): string {
+  return statusSk(String(item.created_at), String(item.task_id));
+}
+
+function statusCursorOf(cursor: Record<string, unknown> | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const after = cursor.after;
+  if (Object.keys(cursor).length !== 1 || typeof after !== 'string' || !STATUS_CURSOR.test(after)) throw invalidPageToken();
+  return after;
 }
 
 function pick(item: Item, keys: readonly string[]): Record<string, unknown> {

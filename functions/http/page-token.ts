@@ -5,7 +5,7 @@
  * answered with a 400, never a 500.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { ValidationError } from '../tasks/errors.ts';
+import { invalidPageToken } from '../tasks/errors.ts';
 
 const FORMAT_VERSION = 1;
 const IV_BYTES = 12;
@@ -35,7 +35,7 @@ export function encodePageToken(cursor: Record<string, unknown>, binding: TokenB
 
 export function decodePageToken(token: string, binding: TokenBinding, secret: Buffer): Record<string, unknown> {
   const raw = Buffer.from(token, 'base64url');
-  const invalid = () => new ValidationError([{ field: 'query.next_token', message: 'is not a valid page token for this query' }]);
+  const invalid = invalidPageToken;
   if (raw.byteLength < 1 + IV_BYTES + TAG_BYTES + 2 || raw[0] !== FORMAT_VERSION || raw.toString('base64url') !== token) throw invalid();
   try {
     const decipher = createDecipheriv('aes-256-gcm', encryptionKey(secret), raw.subarray(1, 1 + IV_BYTES));

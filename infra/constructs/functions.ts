@@ -31,6 +31,8 @@ export interface FunctionsOptions {
   timeoutSeconds: number;
   allowedOrigins: string[];
   logRetentionDays: number;
+  /** STATUS_SHARDS: every function builds status-index keys with the same count. */
+  statusShards: number;
 }
 
 /** What the API needs to wire one route to its function. */
@@ -112,6 +114,7 @@ export class Functions extends Construct {
       const environment: Record<string, string> = {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
+        STATUS_SHARDS: String(options.statusShards),
       };
       if (route.paginated) environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
 

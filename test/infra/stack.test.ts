@@ -7,7 +7,7 @@ import { ADMIN_GROUP, routes } from '../../functions/routes.ts';
 import { MAX_LAMBDA_TIMEOUT_SECONDS } from '../../infra/config.ts';
 import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../../infra/constructs/api.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
-import { ensureDist, resourcesOf, synthStack } from './support.ts';
+import { ensureDist, resourcesOf, type Synthesized, synthStack } from './support.ts';
 
 const dev = synthStack();
 const prod = synthStack({
@@ -142,6 +142,14 @@ test('functions get the table name and origins, and only paginated routes get th
     else assert.not.ok('PAGE_TOKEN_KMS_KEY_ID' in env, `${route.handler} must not see the page-token key`);
     assert.not.ok('NODE_OPTIONS' in env);
   }
+});
+
+test('every function gets the status index shard count: the stage default, or STATUS_SHARDS', () => {
+  const shardsOf = (tf: Synthesized['tf']) =>
+    resourcesOf(tf, 'aws_lambda_function').map(([, fn]) => fn.environment.variables.STATUS_SHARDS);
+  assert.equal(shardsOf(dev.tf), Array(routes.length).fill('2'));
+  assert.equal(shardsOf(prod.tf), Array(routes.length).fill('8'));
+  assert.equal(shardsOf(synthStack({ STATUS_SHARDS: '16' }).tf), Array(routes.length).fill('16'));
 });
 
 test('the page-token key is an HMAC_256 key for GENERATE_VERIFY_MAC', () => {

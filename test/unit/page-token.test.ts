@@ -142,7 +142,12 @@ codec.run();
 const secret = suite('the page-token secret');
 const kms = mockClient(KMSClient);
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
-const settings = (overrides: Partial<FunctionConfig>): FunctionConfig => ({ tableName: 't', allowedOrigins: [], ...overrides });
+const settings = (overrides: Partial<FunctionConfig>): FunctionConfig => ({
+  tableName: 't',
+  statusShards: 1,
+  allowedOrigins: [],
+  ...overrides,
+});
 
 secret.before.each(() => {
   kms.reset();
