@@ -1,0 +1,125 @@
+/** Status-index fixtures for the integration suites: seeded randomness, many users' tasks, paging while statuses change. */
+import { randomUUID } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+import * as assert from 'uvu/assert';
+import { createDynamoDbTaskStore } from '../../functions/dynamodb/task-store.ts';
+import type { TaskRepository } from '../../functions/tasks/repository.ts';
+import { type OwnedTask, TASK_STATUSES, type Task, type TaskStatus } from '../../functions/tasks/task.ts';
+import type { EmbeddedDynamoDb } from './embedded-dynamodb.ts';
+
+/** A small deterministic generator: a failing run can be replayed from its seed. */
+export function seeded(seed: number) {
+  let state = seed >>> 0 || 1;
+  return (below: number) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state % below;
+  };
+}
+
+export async function newStore(db: EmbeddedDynamoDb, statusShards: number) {
+  const table = `tasks-${randomUUID()}`;
+  await db.createTable(table);
+  return { table, store: createDynamoDbTaskStore(db.client, table, { statusShards, layoutCacheMs: 0 }) };
+}
+
+/** `count` tasks of `users` owners, with few distinct creation times (many ties), mostly pending. */
+export async function seedTasks(store: TaskRepository, count: number, users: number, next: (below: number) => number) {
+  const newId = monotonicFactory();
+  const owners = Array.from({ length: users }, () => randomUUID());
+  const tasks = Array.from({ length: count }, (_, number) => {
+    const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, next(Math.max(1, Math.floor(count / 4))))).toISOString();
+    const status: TaskStatus = next(4) === 0 ? (next(2) ? 'done' : 'in_progress') : 'pending';
+    const task: Task = {
+      task_id: newId(),
+      title: `task ${number}`,
+      description: '',
+      status,
+      created_at: createdAt,
+      updated_at: createdAt,
+      version: 1,
+    };
+    return { ...task, owner_id: owners[next(users)] as string };
+  });
+  for (let start = 0; start < tasks.length; start += 25) {
+    await Promise.all(tasks.slice(start, start + 25).map((task) => store.insert(task.owner_id, withoutOwner(task))));
+  }
+  return tasks;
+}
+
+function withoutOwner({ owner_id: _, ...task }: OwnedTask): Task {
+  return task;
+}
+
+export const order = (task: Pick<Task, 'created_at' | 'task_id'>) => `${task.created_at}#${task.task_id}`;
+
+/** Pages through the admin view of `status`, the page size drawn anew for every page. */
+export async function readAll(store: TaskRepository, status: TaskStatus, sizes: number[], next: (below: number) => number) {
+  const seen: OwnedTask[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  let pages = 0;
+  do {
+    const page = await store.listByStatus(status, { limit: sizes[next(sizes.length)] as number, cursor });
+    seen.push(...page.items);
+    cursor = page.cursor;
+    pages++;
+    assert.ok(pages < 10_000, 'paging terminates');
+  } while (cursor);
+  return { seen, pages };
+}
+
+/**
+ * Pages through `status` while a second client keeps changing statuses (concurrently, not only between
+ * pages), then checks the pages against what one index would have given.
+ */
+export async function readWhileChanging(
+  store: TaskRepository,
+  tasks: OwnedTask[],
+  status: TaskStatus,
+  sizes: number[],
+  next: (below: number) => number,
+) {
+  const touched = new Set<string>();
+  let reading = true;
+  const changer = (async () => {
+    let changes = 0;
+    while (reading) {
+      const task = tasks[next(tasks.length)] as OwnedTask;
+      touched.add(task.task_id);
+      const to = TASK_STATUSES[next(TASK_STATUSES.length)] as TaskStatus;
+      await store.update(task.owner_id, task.task_id, { status: to }, new Date().toISOString());
+      task.status = to;
+      changes++;
+    }
+    return changes;
+  })();
+  let result: Awaited<ReturnType<typeof readAll>>;
+  try {
+    result = await readAll(store, status, sizes, next);
+  } finally {
+    reading = false;
+  }
+  const changes = await changer;
+
+  const ids = result.seen.map((task) => task.task_id);
+  assert.is(new Set(ids).size, ids.length, 'no task twice');
+  assert.ok(
+    result.seen.every((task, position) => position === 0 || order(result.seen[position - 1] as Task) > order(task)),
+    'newest first, time then task id',
+  );
+  const returned = new Set(ids);
+  const kept = tasks.filter((task) => task.status === status && !touched.has(task.task_id));
+  assert.equal(
+    kept.filter((task) => !returned.has(task.task_id)).map((task) => task.task_id),
+    [],
+    'every task that kept its status',
+  );
+  const known = new Map(tasks.map((task) => [task.task_id, task]));
+  for (const task of result.seen) {
+    assert.ok(task.status === status, `${task.task_id} has the status asked for`);
+    assert.is(task.owner_id, known.get(task.task_id)?.owner_id, 'with its owner');
+  }
+  return { ...result, changes, kept: kept.length };
+}
