@@ -16,6 +16,11 @@ export const userStatusPk = (userId: string, status: TaskStatus) => `USER#${user
 export const statusPk = (status: TaskStatus, shard: number, shards: number) =>
   shards <= 1 ? `STATUS#${status}` : `STATUS#${status}#${shard}`;
 
+/** Partitions of the status index for `status` under `shards` shards: every one, or those numbered `only`. */
+export function statusPartitions(status: TaskStatus, shards: number, only?: readonly number[]): string[] {
+  return (only ?? Array.from({ length: shards }, (_, shard) => shard)).map((shard) => statusPk(status, shard, shards));
+}
+
 /**
  * The status index's sort key: creation time, then task id, so that tasks created in the same
  * millisecond still have one order, in every shard and across pages. (Before sharding it was the bare

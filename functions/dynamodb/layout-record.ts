@@ -12,7 +12,7 @@
  * into, so a task moved between two reads is seen once or twice (and de-duplicated), never missed.
  */
 import type { TaskStatus } from '../tasks/task.ts';
-import { layoutIndexKeys, layoutKey, statusPk } from './keys.ts';
+import { layoutIndexKeys, layoutKey, statusPartitions } from './keys.ts';
 import { reshardMoves } from './shards.ts';
 
 /** The shard count of tables written before sharding. */
@@ -26,8 +26,11 @@ export type LayoutRecord =
       shards: number;
       /** Where the backfill's scan goes on (its LastEvaluatedKey); undefined before the first batch. */
       checkpoint?: Record<string, unknown>;
-      /** Tasks rewritten so far; bumps with every checkpoint, which is conditional on it. */
+      /** The scan is done; what is left is draining partitions the new layout no longer reads. */
+      scanned: boolean;
+      /** Tasks rewritten so far. */
       moved: number;
+      /** Batches done: every checkpoint is written on condition that this is what its writer read. */
       batches: number;
     };
 
@@ -38,7 +41,8 @@ export function toLayoutRecord(item: Record<string, unknown>): LayoutRecord {
       state: 'moving',
       from: Number(item.from),
       shards,
-      checkpoint: (item.checkpoint as Record<string, unknown> | undefined) ?? undefined,
+      ...(item.checkpoint ? { checkpoint: item.checkpoint as Record<string, unknown> } : {}),
+      scanned: item.scanned === true,
       moved: Number(item.moved ?? 0),
       batches: Number(item.batches ?? 0),
     };
@@ -57,12 +61,10 @@ export function layoutRecordItem(record: LayoutRecord, updatedAt: string): Recor
  * round to one of a later round.
  */
 export function readRounds(status: TaskStatus, configuredShards: number, record: LayoutRecord | undefined): string[][] {
-  const partitions = (shards: number, numbers = Array.from({ length: shards }, (_, shard) => shard)) =>
-    numbers.map((shard) => statusPk(status, shard, shards));
   const recorded = record === undefined ? [UNSHARDED] : record.state === 'moving' ? [record.from, record.shards] : [record.shards];
-  const every = new Set([configuredShards, ...recorded].flatMap((shards) => partitions(shards)));
+  const every = new Set([configuredShards, ...recorded].flatMap((shards) => statusPartitions(status, shards)));
   if (record?.state !== 'moving') return [[...every]];
-  const gaining = new Set(partitions(record.shards, reshardMoves(record.from, record.shards).gaining));
+  const gaining = new Set(statusPartitions(status, record.shards, reshardMoves(record.from, record.shards).gaining));
   const first = [...every].filter((partition) => !gaining.has(partition));
   return [first, [...gaining]].filter((round) => round.length > 0);
 }

@@ -178,7 +178,11 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
         Limit: limit,
       }),
     );
-    return { items: Items, more: LastEvaluatedKey !== undefined };
+    // A task written before sharding has the bare creation time as its sort key, which sorts before
+    // `<time>#<id>`: the page's last task itself comes back if it is one of them. Only what lies
+    // strictly after the cursor in the merge's order belongs to the next page.
+    const items = after === undefined ? Items : Items.filter((item) => statusOrderKey(item) < after);
+    return { items, more: LastEvaluatedKey !== undefined };
   }
 
   /**

@@ -1,23 +1,13 @@
 /** Status-index fixtures for the integration suites: seeded randomness, many users' tasks, paging while statuses change. */
 import { randomUUID } from 'node:crypto';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import * as assert from 'uvu/assert';
+import { taskSk, userPk } from '../../functions/dynamodb/keys.ts';
 import { createDynamoDbTaskStore } from '../../functions/dynamodb/task-store.ts';
 import type { TaskRepository } from '../../functions/tasks/repository.ts';
 import { type OwnedTask, TASK_STATUSES, type Task, type TaskStatus } from '../../functions/tasks/task.ts';
 import type { EmbeddedDynamoDb } from './embedded-dynamodb.ts';
-
-/** A small deterministic generator: a failing run can be replayed from its seed. */
-export function seeded(seed: number) {
-  let state = seed >>> 0 || 1;
-  return (below: number) => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state % below;
-  };
-}
 
 export async function newStore(db: EmbeddedDynamoDb, statusShards: number) {
   const table = `tasks-${randomUUID()}`;
@@ -25,12 +15,23 @@ export async function newStore(db: EmbeddedDynamoDb, statusShards: number) {
   return { table, store: createDynamoDbTaskStore(db.client, table, { statusShards, layoutCacheMs: 0 }) };
 }
 
-/** `count` tasks of `users` owners, with few distinct creation times (many ties), mostly pending. */
-export async function seedTasks(store: TaskRepository, count: number, users: number, next: (below: number) => number) {
+/**
+ * `count` tasks of `users` owners, mostly pending, with few distinct creation times (many ties), or
+ * with `distinctTimes` one millisecond each, in random order.
+ */
+export async function seedTasks(
+  store: TaskRepository,
+  count: number,
+  users: number,
+  next: (below: number) => number,
+  { distinctTimes = false } = {},
+) {
   const newId = monotonicFactory();
   const owners = Array.from({ length: users }, () => randomUUID());
+  const start = Date.UTC(2026, 0, 1) + next(1_000_000) * 1000;
   const tasks = Array.from({ length: count }, (_, number) => {
-    const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, next(Math.max(1, Math.floor(count / 4))))).toISOString();
+    const offset = distinctTimes ? number * 1000 + next(1000) : next(Math.max(1, Math.floor(count / 4))) * 1000;
+    const createdAt = new Date(start + offset).toISOString();
     const status: TaskStatus = next(4) === 0 ? (next(2) ? 'done' : 'in_progress') : 'pending';
     const task: Task = {
       task_id: newId(),
@@ -122,4 +123,40 @@ export async function readWhileChanging(
     assert.is(task.owner_id, known.get(task.task_id)?.owner_id, 'with its owner');
   }
   return { ...result, changes, kept: kept.length };
+}
+
+/**
+ * Tasks as the code before sharding wrote them: the unsharded partition key and a sort key of the
+ * creation time alone. Their times are distinct: until the backfill rewrites them, tasks of the same
+ * millisecond have no order between them (see README, "Changing the shard count").
+ */
+export async function seedLegacyTasks(db: EmbeddedDynamoDb, table: string, count: number, users: number, next: (below: number) => number) {
+  const tasks = await seedTasks(createDynamoDbTaskStore(db.client, table, { statusShards: 1 }), count, users, next, {
+    distinctTimes: true,
+  });
+  for (const task of tasks) {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { PK: userPk(task.owner_id), SK: taskSk(task.task_id) },
+        UpdateExpression: 'SET GSI1SK = :time',
+        ExpressionAttributeValues: { ':time': task.created_at },
+      }),
+    );
+  }
+  return tasks;
+}
+
+/** Every task item's status-index keys and version, by task id (a scan: test code only). */
+export async function storedTasks(db: EmbeddedDynamoDb, table: string) {
+  const found = new Map<string, { GSI1PK: string; GSI1SK: string; version: number; status: string; title: string }>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.client.send(new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    for (const item of page.Items ?? []) {
+      if (item.entity === 'task') found.set(String(item.task_id), item as never);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
 }

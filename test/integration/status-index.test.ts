@@ -3,13 +3,13 @@
  * by page while another client changes statuses, is what one index would give for every task that kept
  * its status: each exactly once, newest first (time, then task id), across equal timestamps.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createDynamoDbTaskStore } from '../../functions/dynamodb/task-store.ts';
 import { TASK_STATUSES, type Task } from '../../functions/tasks/task.ts';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
-import { newStore, order, readAll, readWhileChanging, seeded, seedTasks } from './status-fixtures.ts';
+import { seeded } from '../../scripts/random.ts';
+import { newStore, order, readAll, readWhileChanging, seedLegacyTasks, seedTasks } from './status-fixtures.ts';
 
 interface Context {
   db: EmbeddedDynamoDb;
@@ -85,25 +85,7 @@ index('tasks written before sharding (unsharded key, time-only sort key) are sti
   const next = seeded(3);
   const { table, store } = await newStore(db, 8);
   const sharded = await seedTasks(store, 30, 3, next);
-  const legacy = await seedTasks(createDynamoDbTaskStore(db.client, table, { statusShards: 1 }), 30, 3, next);
-  // As the code before sharding wrote them: GSI1SK was the creation time alone.
-  for (const task of legacy) {
-    await db.client.send(
-      new PutCommand({
-        TableName: table,
-        Item: {
-          PK: `USER#${task.owner_id}`,
-          SK: `TASK#${task.task_id}`,
-          GSI1PK: `STATUS#${task.status}`,
-          GSI1SK: task.created_at,
-          GSI2PK: `USER#${task.owner_id}#STATUS#${task.status}`,
-          GSI2SK: `TASK#${task.task_id}`,
-          entity: 'task',
-          ...task,
-        },
-      }),
-    );
-  }
+  const legacy = await seedLegacyTasks(db, table, 30, 3, next);
   const all = [...sharded, ...legacy].filter((task) => task.status === 'pending');
 
   const { seen } = await readAll(store, 'pending', [1000], next);

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mergeNewestFirst, type SortedRun } from '../../functions/dynamodb/shard-merge.ts';
+import { seeded } from '../../scripts/random.ts';
 
 interface Entry {
   id: string;
@@ -66,18 +67,6 @@ const layout = fc.record({
   seed: fc.integer(),
 });
 
-/** A small deterministic generator, so a failing case replays from fast-check's seed. */
-function random(seed: number) {
-  let state = seed >>> 0 || 1;
-  return (below: number) => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state % below;
-  };
-}
-
 function spread(all: Entry[], shards: number, next: (below: number) => number): Entry[][] {
   const result: Entry[][] = Array.from({ length: shards }, () => []);
   for (const entry of all) result[next(shards)]?.push(entry);
@@ -89,7 +78,7 @@ const merge = suite('merging shards into pages (property)');
 merge('every task exactly once, in the order of one index, pages full until the last', () => {
   fc.assert(
     fc.property(entries, layout, (all, { shards, limit, rule, seed }) => {
-      const pages = pageThrough(spread(all, shards, random(seed)), limit, rule);
+      const pages = pageThrough(spread(all, shards, seeded(seed)), limit, rule);
 
       assert.equal(pages.flat().map(idOf), [...all].sort(newestFirst).map(idOf));
       for (const page of pages.slice(0, -1)) assert.is(page.length, limit);
@@ -102,8 +91,8 @@ merge('every task exactly once, in the order of one index, pages full until the 
 merge('shard reads cut short (the 1 MB limit) shorten pages but lose and repeat nothing', () => {
   fc.assert(
     fc.property(entries, layout, (all, { shards, limit, rule, seed }) => {
-      const next = random(seed ^ 0x5bd1e995);
-      const pages = pageThrough(spread(all, shards, random(seed)), limit, rule, {
+      const next = seeded(seed ^ 0x5bd1e995);
+      const pages = pageThrough(spread(all, shards, seeded(seed)), limit, rule, {
         cuts: () => (next(3) === 0 ? 1 + next(limit) : undefined),
       });
 
@@ -116,7 +105,7 @@ merge('shard reads cut short (the 1 MB limit) shorten pages but lose and repeat 
 merge('a task read from two shards in one page (moved while they were read) is returned once', () => {
   fc.assert(
     fc.property(entries, layout, (all, { shards, limit, rule, seed }) => {
-      const next = random(seed);
+      const next = seeded(seed);
       const pages = pageThrough(spread(all, shards, next), limit, rule, {
         duplicate: (runs) => {
           // Copy a few items into another run at their place in its order.
@@ -139,7 +128,7 @@ merge('a task read from two shards in one page (moved while they were read) is r
 merge('tasks moved between shards or changing status between pages: the ones that stay come exactly once, newest first', () => {
   fc.assert(
     fc.property(entries, layout, fc.integer({ min: 0, max: 5 }), (all, { shards, limit, rule, seed }, churn) => {
-      const next = random(seed);
+      const next = seeded(seed);
       const placed = spread(all, shards, next);
       const touched = new Set<string>();
       let counter = 0;
