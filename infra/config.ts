@@ -77,7 +77,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * Per-stage defaults. Status shards: prod's 8 carry about 6,000 status-index writes a second (see
+ * Per-stage defaults. Status shards: prod's 8 carry about 5,800 writes a second to the busiest status (see
  * `npm run capacity`) and local mode uses them too, so a laptop runs the layout that runs at scale;
  * dev's 2 keep the sharded code path for a fraction of an admin page's read cost.
  */
