@@ -47,12 +47,7 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: {
-            ...taskKeys(ownerId, task.task_id, task.status, task.created_at, statusShards),
-            entity: 'task',
-            owner_id: ownerId,
-            ...task,
-          },
+          Item: taskItem(ownerId, task, statusShards),
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -280,6 +275,11 @@ function conditionFor(expectedVersion: number | undefined, values: Record<string
   if (expectedVersion === undefined) return 'attribute_exists(PK)';
   values[':expected'] = expectedVersion;
   return 'attribute_exists(PK) AND #version = :expected';
+}
+
+/** A task as the table stores it: the task, its owner and every key attribute. */
+export function taskItem(ownerId: string, task: Task, statusShards: number): Item {
+  return { ...taskKeys(ownerId, task.task_id, task.status, task.created_at, statusShards), entity: 'task', owner_id: ownerId, ...task };
 }
 
 /** The admin view's order: creation time, then task id (what the status index's sort key spells). */

@@ -1,10 +1,9 @@
 /** Status-index fixtures for the integration suites: seeded randomness, many users' tasks, paging while statuses change. */
 import { randomUUID } from 'node:crypto';
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import * as assert from 'uvu/assert';
-import { taskSk, userPk } from '../../functions/dynamodb/keys.ts';
-import { createDynamoDbTaskStore } from '../../functions/dynamodb/task-store.ts';
+import { createDynamoDbTaskStore, taskItem } from '../../functions/dynamodb/task-store.ts';
 import type { TaskRepository } from '../../functions/tasks/repository.ts';
 import { type OwnedTask, TASK_STATUSES, type Task, type TaskStatus } from '../../functions/tasks/task.ts';
 import type { EmbeddedDynamoDb } from './embedded-dynamodb.ts';
@@ -16,15 +15,18 @@ export async function newStore(db: EmbeddedDynamoDb, statusShards: number) {
 }
 
 /**
- * `count` tasks of `users` owners, mostly pending, with few distinct creation times (many ties), or
- * with `distinctTimes` one millisecond each, in random order.
+ * `count` tasks of `users` owners, mostly pending (or a third of each status with `evenStatuses`), with
+ * few distinct creation times (many ties), or with `distinctTimes` one millisecond each, in random order. Written as the store writes them, 25 to a
+ * batch (test data: the store's own conditional insert is covered elsewhere).
  */
 export async function seedTasks(
-  store: TaskRepository,
+  db: EmbeddedDynamoDb,
+  table: string,
+  statusShards: number,
   count: number,
   users: number,
   next: (below: number) => number,
-  { distinctTimes = false } = {},
+  { distinctTimes = false, timeOnlySortKey = false, evenStatuses = false } = {},
 ) {
   const newId = monotonicFactory();
   const owners = Array.from({ length: users }, () => randomUUID());
@@ -32,7 +34,7 @@ export async function seedTasks(
   const tasks = Array.from({ length: count }, (_, number) => {
     const offset = distinctTimes ? number * 1000 + next(1000) : next(Math.max(1, Math.floor(count / 4))) * 1000;
     const createdAt = new Date(start + offset).toISOString();
-    const status: TaskStatus = next(4) === 0 ? (next(2) ? 'done' : 'in_progress') : 'pending';
+    const status = evenStatuses ? (TASK_STATUSES[next(3)] as TaskStatus) : next(4) === 0 ? (next(2) ? 'done' : 'in_progress') : 'pending';
     const task: Task = {
       task_id: newId(),
       title: `task ${number}`,
@@ -44,8 +46,12 @@ export async function seedTasks(
     };
     return { ...task, owner_id: owners[next(users)] as string };
   });
-  for (let start = 0; start < tasks.length; start += 25) {
-    await Promise.all(tasks.slice(start, start + 25).map((task) => store.insert(task.owner_id, withoutOwner(task))));
+  for (let first = 0; first < tasks.length; first += 25) {
+    const items = tasks.slice(first, first + 25).map((task) => {
+      const item = taskItem(task.owner_id, withoutOwner(task), statusShards);
+      return { PutRequest: { Item: timeOnlySortKey ? { ...item, GSI1SK: task.created_at } : item } };
+    });
+    await db.client.send(new BatchWriteCommand({ RequestItems: { [table]: items } }));
   }
   return tasks;
 }
@@ -93,6 +99,8 @@ export async function readWhileChanging(
       await store.update(task.owner_id, task.task_id, { status: to }, new Date().toISOString());
       task.status = to;
       changes++;
+      // A few hundred changes a second: a real race, without starving the reader.
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
     return changes;
   })();
@@ -127,24 +135,11 @@ export async function readWhileChanging(
 
 /**
  * Tasks as the code before sharding wrote them: the unsharded partition key and a sort key of the
- * creation time alone. Their times are distinct: until the backfill rewrites them, tasks of the same
+ * creation time alone (`timeOnlySortKey`). Their times are distinct: until the backfill rewrites them, tasks of the same
  * millisecond have no order between them (see README, "Changing the shard count").
  */
 export async function seedLegacyTasks(db: EmbeddedDynamoDb, table: string, count: number, users: number, next: (below: number) => number) {
-  const tasks = await seedTasks(createDynamoDbTaskStore(db.client, table, { statusShards: 1 }), count, users, next, {
-    distinctTimes: true,
-  });
-  for (const task of tasks) {
-    await db.client.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { PK: userPk(task.owner_id), SK: taskSk(task.task_id) },
-        UpdateExpression: 'SET GSI1SK = :time',
-        ExpressionAttributeValues: { ':time': task.created_at },
-      }),
-    );
-  }
-  return tasks;
+  return seedTasks(db, table, 1, count, users, next, { distinctTimes: true, timeOnlySortKey: true });
 }
 
 /** Every task item's status-index keys and version, by task id (a scan: test code only). */
