@@ -15,10 +15,11 @@ import {
 import { invalidPageToken, NotFoundError, PreconditionFailedError } from '../tasks/errors.ts';
 import type { IdempotencyRecord, PageRequest, TaskRepository } from '../tasks/repository.ts';
 import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from '../tasks/task.ts';
+import { ULID_PATTERN } from '../tasks/schemas.ts';
 import { idempotencySk, statusPk, statusSk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
+import { readRounds } from './layout-record.ts';
 import { mergeNewestFirst, type SortedRun } from './shard-merge.ts';
 import { shardOf } from './shards.ts';
-import { readRounds } from './layout-record.ts';
 import { LAYOUT_CACHE_MS, readLayoutRecord } from './status-layout.ts';
 import { STATUS_INDEX, tableDesign, USER_STATUS_INDEX } from './table-design.ts';
 
@@ -30,7 +31,7 @@ const KEYS_OF = {
 } as const;
 
 /** `<created_at>#<task id>`: the status index's sort key, which the admin view's cursor holds. */
-const STATUS_CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-HJKMNP-TV-Z]{26}$/;
+const STATUS_CURSOR = new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z#${ULID_PATTERN.source.replace(/^\^|\$$/g, '')}$`);
 
 export interface TaskStoreOptions {
   /** Shards of the status index that writes use (STATUS_SHARDS); 1 is the unsharded layout. */
