@@ -164,21 +164,28 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
   }
 
   async function queryPartition(partition: string, after: string | undefined, limit: number): Promise<SortedRun<Item>> {
-    const { Items = [], LastEvaluatedKey } = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: STATUS_INDEX,
-        KeyConditionExpression: after === undefined ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND GSI1SK < :after',
-        ExpressionAttributeValues: { ':pk': partition, ...(after === undefined ? {} : { ':after': after }) },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    // A task written before sharding has the bare creation time as its sort key, which sorts before
-    // `<time>#<id>`: the page's last task itself comes back if it is one of them. Only what lies
-    // strictly after the cursor in the merge's order belongs to the next page.
-    const items = after === undefined ? Items : Items.filter((item) => statusOrderKey(item) < after);
-    return { items, more: LastEvaluatedKey !== undefined };
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: after === undefined ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND GSI1SK < :after',
+          ExpressionAttributeValues: { ':pk': partition, ...(after === undefined ? {} : { ':after': after }) },
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      // A task written before sharding has the bare creation time as its sort key, which sorts before
+      // `<time>#<id>`: tasks of the cursor's own millisecond come back, the page's last task among them.
+      // Only what lies strictly after the cursor in the merge's order belongs to the next page; should
+      // that leave nothing of a full read, read on, so that the page still moves forward.
+      items.push(...(after === undefined ? Items : Items.filter((item) => statusOrderKey(item) < after)));
+      start = LastEvaluatedKey;
+    } while (items.length === 0 && start !== undefined);
+    return { items, more: start !== undefined };
   }
 
   /**
