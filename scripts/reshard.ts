@@ -21,7 +21,7 @@ import { DEFAULT_DATA_DIR, LOCAL_ENV_FILE, type LocalEnv } from '../local/local-
 
 export const USAGE = `Usage: make reshard SHARDS=<n> [TABLE_NAME=<table>]
        tsx scripts/reshard.ts --shards <n> [--table <name> | --endpoint <url> --table <name> | --data-dir <dir>]
-                              [--batch-size 100] [--pause-ms 0] [--settle-seconds <s>] [--max-batches <n>]
+                              [--batch-size 100] [--pause-ms 0] [--settle-seconds <s>] [--propagation-ms <ms>] [--max-batches <n>]
        tsx scripts/reshard.ts --status [target options]
 
 Moves every task of the status index to the keys of <n> shards, in batches, resumably: run it again
@@ -66,6 +66,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         batchSize: numberOption(values['batch-size'], '--batch-size') ?? 100,
         pauseMs: numberOption(values['pause-ms'], '--pause-ms') ?? 0,
         settleMs: (numberOption(values['settle-seconds'], '--settle-seconds') ?? target.settleMs / 1000) * 1000,
+        propagationMs: numberOption(values['propagation-ms'], '--propagation-ms') ?? target.propagationMs,
         maxBatches: numberOption(values['max-batches'], '--max-batches'),
         log: io.out,
       });
@@ -91,6 +92,7 @@ function parse(argv: string[]) {
       'batch-size': { type: 'string' },
       'pause-ms': { type: 'string' },
       'settle-seconds': { type: 'string' },
+      'propagation-ms': { type: 'string' },
       'max-batches': { type: 'string' },
       status: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -105,12 +107,17 @@ function numberOption(raw: string | undefined, name: string): number | undefined
   return Number(raw);
 }
 
+/** DynamoDB shows a write in an index normally well within this; a stand-in must be there before its task moves. */
+const AWS_PROPAGATION_MS = 1_000;
+
 interface Target {
   client: DynamoDBClient;
   tableName: string;
   description: string;
   /** How long to wait after announcing a move before moving anything. */
   settleMs: number;
+  /** How long the index takes to show a write (DynamoDB: asynchronous; the embedded engine: at once). */
+  propagationMs: number;
 }
 
 async function targetOf(values: ReturnType<typeof parse>, env: NodeJS.ProcessEnv): Promise<Target> {
@@ -122,6 +129,8 @@ async function targetOf(values: ReturnType<typeof parse>, env: NodeJS.ProcessEnv
       tableName: table,
       description: `DynamoDB at ${values.endpoint}`,
       settleMs: DEFAULT_SETTLE_MS,
+      // An emulator (DynamoDB Local, dynalite) updates its indexes with the write.
+      propagationMs: 0,
     };
   }
   if (table) {
@@ -132,6 +141,7 @@ async function targetOf(values: ReturnType<typeof parse>, env: NodeJS.ProcessEnv
       tableName: table,
       description: `AWS (${env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'the default region'})`,
       settleMs: DEFAULT_SETTLE_MS + MAX_LAMBDA_TIMEOUT_SECONDS * 1000,
+      propagationMs: AWS_PROPAGATION_MS,
     };
   }
   const dataDir = resolve(values['data-dir'] ?? env.TASK_API_DATA_DIR ?? DEFAULT_DATA_DIR);
@@ -152,6 +162,7 @@ async function targetOf(values: ReturnType<typeof parse>, env: NodeJS.ProcessEnv
     tableName: local.tableName,
     description: `local mode (${dataDir})`,
     settleMs: DEFAULT_SETTLE_MS,
+    propagationMs: 0,
   };
 }
 

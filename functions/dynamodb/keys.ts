@@ -46,6 +46,12 @@ export function taskKeys(userId: string, taskId: string, status: TaskStatus, cre
 }
 
 /**
+ * A task's stand-in while `make reshard` moves it: a copy under the task's new status-index keys, kept in
+ * the owner's partition beside the task (outside `TASK#`, so no user list or lookup ever sees it).
+ */
+export const standInKey = (userId: string, taskId: string) => ({ PK: userPk(userId), SK: `STAND_IN#${taskId}` });
+
+/**
  * The table's own bookkeeping: the record of the status index's layout, kept by `make reshard`. It is
  * also in the status index, under a partition no status uses, so the admin view reads it with the one
  * permission it has (Query on the status index).

@@ -30,8 +30,11 @@ export type LayoutRecord =
       scanned: boolean;
       /** Tasks rewritten so far. */
       moved: number;
-      /** Batches done: every checkpoint is written on condition that this is what its writer read. */
       batches: number;
+      /** Bumps with every write of the record, each conditional on the one its writer read. */
+      revision: number;
+      /** The stand-ins of the batch being moved (their keys), for a resumed run to remove first. */
+      inflight: Record<string, unknown>[];
     };
 
 export function toLayoutRecord(item: Record<string, unknown>): LayoutRecord {
@@ -45,6 +48,8 @@ export function toLayoutRecord(item: Record<string, unknown>): LayoutRecord {
       scanned: item.scanned === true,
       moved: Number(item.moved ?? 0),
       batches: Number(item.batches ?? 0),
+      revision: Number(item.revision ?? 0),
+      inflight: Array.isArray(item.inflight) ? (item.inflight as Record<string, unknown>[]) : [],
     };
   }
   return { state: 'settled', shards };

@@ -154,7 +154,8 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     const runs: SortedRun<Item>[] = [];
     for (const round of rounds)
       runs.push(...(await Promise.all(round.map((partition) => queryPartition(partition, after, page.limit + 1)))));
-    const merged = mergeNewestFirst(runs, page.limit, statusOrderKey, (item) => JSON.stringify([item.PK, item.SK]));
+    // A task being moved by `make reshard` may be read twice, and its stand-in too: one task, one identity.
+    const merged = mergeNewestFirst(runs, page.limit, statusOrderKey, (item) => JSON.stringify([item.owner_id, item.task_id]));
     const next = merged.last ?? after;
     if (!merged.complete && next === undefined) throw new Error('The status index returned no progress');
     return {
@@ -179,10 +180,10 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
         }),
       );
       // A task written before sharding has the bare creation time as its sort key, which sorts before
-      // `<time>#<id>`: tasks of the cursor's own millisecond come back, the page's last task among them.
-      // Only what lies strictly after the cursor in the merge's order belongs to the next page; should
-      // that leave nothing of a full read, read on, so that the page still moves forward.
-      items.push(...(after === undefined ? Items : Items.filter((item) => statusOrderKey(item) < after)));
+      // `<time>#<id>`: the page's last task comes back if it is one of them. It is dropped (and should that
+      // leave nothing of a full read, the read goes on, so that the page still moves forward). Its
+      // neighbours of the same millisecond have no order among themselves: they may repeat, never vanish.
+      items.push(...(after === undefined ? Items : Items.filter((item) => statusOrderKey(item) !== after)));
       start = LastEvaluatedKey;
     } while (items.length === 0 && start !== undefined);
     return { items, more: start !== undefined };

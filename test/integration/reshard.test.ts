@@ -16,7 +16,7 @@ import { type OwnedTask, TASK_STATUSES, type TaskStatus } from '../../functions/
 import { main } from '../../scripts/reshard.ts';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { seeded } from '../../scripts/random.ts';
-import { newStore, order, readAll, readWhileChanging, seedLegacyTasks, seedTasks, storedTasks } from './status-fixtures.ts';
+import { newStore, order, readAll, readWhileChanging, scanAll, seedLegacyTasks, seedTasks, storedTasks } from './status-fixtures.ts';
 
 interface Context {
   db: EmbeddedDynamoDb;
@@ -34,9 +34,14 @@ moves.after(async (context) => {
 const run = (db: EmbeddedDynamoDb, table: string, shards: number, extra: Partial<Parameters<typeof reshard>[0]> = {}) =>
   reshard({ client: db.client, tableName: table, shards, batchSize: 25, settleMs: 0, ...extra });
 
-/** Every task's status-index keys are those of `shards` shards, with the sort key that holds the task id. */
+/** Every task's status-index keys are those of `shards` shards, with the sort key that holds the task id; no stand-in is left. */
 async function assertLayout(db: EmbeddedDynamoDb, table: string, tasks: OwnedTask[], shards: number) {
   const stored = await storedTasks(db, table);
+  assert.equal(
+    (await scanAll(db, table)).filter((item) => item.entity === 'stand-in'),
+    [],
+    'no stand-in left behind',
+  );
   for (const task of tasks) {
     const item = stored.get(task.task_id);
     assert.ok(item, `${task.task_id} is still stored`);
@@ -68,6 +73,26 @@ async function assertReachable(store: TaskRepository, tasks: OwnedTask[]) {
     mine.items.map((task) => task.task_id).sort(),
     tasks
       .filter((task) => task.owner_id === owner && task.status === 'pending')
+      .map((task) => task.task_id)
+      .sort(),
+  );
+}
+
+/** A one-shot signal: `fired` settles once `fire()` is called. */
+function signal() {
+  let fire: () => void = () => undefined;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fired, fire };
+}
+
+/** The page holds every pending task, each once. */
+function assertEveryPending(page: { items: { task_id: string }[] }, tasks: OwnedTask[]) {
+  assert.equal(
+    page.items.map((task) => task.task_id).sort(),
+    tasks
+      .filter((task) => task.status === 'pending')
       .map((task) => task.task_id)
       .sort(),
   );
@@ -159,20 +184,17 @@ moves('during a move, tasks moved between the read of their old partition and of
   const tasks = await seedLegacyTasks(db, table, 40, 4, next);
   await run(db, table, 8, { maxBatches: 0 }); // announces the move, moves nothing yet
   let answered = 0;
-  let movedAll: () => void = () => undefined;
-  const moved = new Promise<void>((resolve) => {
-    movedAll = resolve;
-  });
+  const moved = signal();
   // The worst schedule: the old partition is read as late as possible, and every task moves right
   // after the new partitions have answered.
   const adversary = {
     send: async (command: QueryCommand) => {
       const partition = String(command.input.ExpressionAttributeValues?.[':pk']);
-      if (partition === 'STATUS#pending') await Promise.race([moved, new Promise((resolve) => setTimeout(resolve, 100))]);
+      if (partition === 'STATUS#pending') await Promise.race([moved.fired, new Promise((resolve) => setTimeout(resolve, 100))]);
       const answer = await db.client.send(command);
       if (partition.startsWith('STATUS#pending#') && ++answered === 8) {
         await run(db, table, 8);
-        movedAll();
+        moved.fire();
       }
       return answer;
     },
@@ -183,14 +205,70 @@ moves('during a move, tasks moved between the read of their old partition and of
   });
 
   assert.is(answered, 8);
-  assert.equal(
-    page.items.map((task) => task.task_id).sort(),
-    tasks
-      .filter((task) => task.status === 'pending')
-      .map((task) => task.task_id)
-      .sort(),
-  );
+  assertEveryPending(page, tasks);
   await assertLayout(db, table, tasks, 8);
+});
+
+moves('a task out of the index while it moves (an index write in flight) is listed through its stand-in', async ({ db }) => {
+  const next = seeded(47);
+  const { table } = await newStore(db, 8);
+  const tasks = await seedLegacyTasks(db, table, 30, 3, next);
+  await run(db, table, 8, { maxBatches: 0 });
+  const gate = signal();
+  const inFlight = signal();
+  // The worst an index can do while a task's key changes: drop the old entry well before the new one
+  // shows (dynalite deletes, then puts; DynamoDB propagates to an index asynchronously).
+  const slowIndex = {
+    send: async (command: UpdateCommand) => {
+      if (command instanceof UpdateCommand && command.input.UpdateExpression === 'SET GSI1PK = :pk, GSI1SK = :sk') {
+        await db.client.send(new UpdateCommand({ TableName: table, Key: command.input.Key, UpdateExpression: 'REMOVE GSI1PK, GSI1SK' }));
+        inFlight.fire();
+        await gate.fired;
+      }
+      return db.client.send(command);
+    },
+  } as unknown as typeof db.client;
+  const moving = reshard({ client: slowIndex, tableName: table, shards: 8, settleMs: 0, batchSize: 1000 });
+  await inFlight.fired;
+
+  const page = await createDynamoDbTaskStore(db.client, table, { statusShards: 8, layoutCacheMs: 0 }).listByStatus('pending', {
+    limit: 100,
+  });
+  gate.fire();
+  await moving;
+
+  assertEveryPending(page, tasks);
+  await assertLayout(db, table, tasks, 8);
+});
+
+moves('a run that dies mid-batch leaves stand-ins the next run removes; the view meanwhile lists each task once', async ({ db }) => {
+  const next = seeded(48);
+  const { table } = await newStore(db, 8);
+  const tasks = await seedLegacyTasks(db, table, 40, 4, next);
+  let moves = 0;
+  const dying = {
+    send: (command: UpdateCommand) => {
+      if (command instanceof UpdateCommand && ++moves === 5) return Promise.reject(new Error('the operator’s laptop went to sleep'));
+      return db.client.send(command);
+    },
+  } as unknown as typeof db.client;
+
+  try {
+    await reshard({ client: dying, tableName: table, shards: 8, settleMs: 0, batchSize: 1000, concurrency: 1 });
+    assert.unreachable('the run went on');
+  } catch (error) {
+    assert.match(String(error), /went to sleep/);
+  }
+  const standIns = (await scanAll(db, table)).filter((item) => item.entity === 'stand-in');
+  assert.ok(standIns.length > 0, 'stand-ins are left behind');
+  const store = createDynamoDbTaskStore(db.client, table, { statusShards: 8, layoutCacheMs: 0 });
+  await assertReachable(store, tasks);
+
+  const resumed = await run(db, table, 8);
+
+  assert.is(resumed.state, 'settled');
+  await assertLayout(db, table, tasks, 8);
+  await assertReachable(store, tasks);
 });
 
 moves('a task updated while the backfill moves it keeps the update: the move is conditional on the version it read', async ({ db }) => {

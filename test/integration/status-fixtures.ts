@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { createDynamoDbTaskStore, taskItem } from '../../functions/dynamodb/task-store.ts';
 import type { TaskRepository } from '../../functions/tasks/repository.ts';
 import { type OwnedTask, TASK_STATUSES, type Task, type TaskStatus } from '../../functions/tasks/task.ts';
+import { seeded } from '../../scripts/random.ts';
 import type { EmbeddedDynamoDb } from './embedded-dynamodb.ts';
 
 export async function newStore(db: EmbeddedDynamoDb, statusShards: number) {
@@ -106,7 +107,8 @@ export async function readWhileChanging(
   })();
   let result: Awaited<ReturnType<typeof readAll>>;
   try {
-    result = await readAll(store, status, sizes, next);
+    // Page sizes from a sequence of their own: the changer's draws must not change how many pages there are.
+    result = await readAll(store, status, sizes, seeded(tasks.length * sizes.length));
   } finally {
     reading = false;
   }
@@ -145,13 +147,20 @@ export async function seedLegacyTasks(db: EmbeddedDynamoDb, table: string, count
 /** Every task item's status-index keys and version, by task id (a scan: test code only). */
 export async function storedTasks(db: EmbeddedDynamoDb, table: string) {
   const found = new Map<string, { GSI1PK: string; GSI1SK: string; version: number; status: string; title: string }>();
+  for (const item of await scanAll(db, table)) {
+    if (item.entity === 'task') found.set(String(item.task_id), item as never);
+  }
+  return found;
+}
+
+/** Every item of the table (a scan: test code only). */
+export async function scanAll(db: EmbeddedDynamoDb, table: string) {
+  const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await db.client.send(new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }));
-    for (const item of page.Items ?? []) {
-      if (item.entity === 'task') found.set(String(item.task_id), item as never);
-    }
+    items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  return found;
+  return items;
 }

@@ -32,7 +32,7 @@ for (const shards of [1, 3, 8]) {
 
     const { changes, kept, pages } = await readWhileChanging(store, tasks, 'pending', [3, 17, 60], next);
 
-    assert.ok(changes > 0 && pages > 3 && kept > 0, `a real race: ${changes} changes over ${pages} pages, ${kept} kept`);
+    assert.ok(changes > 0 && pages > 2 && kept > 0, `a real race: ${changes} changes over ${pages} pages, ${kept} kept`);
   });
 
   index(`${shards} shard(s): without changes the pages are exactly the status's tasks in one total order`, async ({ db }) => {

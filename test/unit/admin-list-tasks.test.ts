@@ -201,35 +201,39 @@ listing('next_token resumes every shard strictly after the last task returned, u
   assert.is(third.body.next_token, null);
 });
 
-listing('tasks from before sharding at the cursor’s own millisecond are skipped, and the shard read on past them', async () => {
-  layoutIs({ state: 'settled', shards: 1 });
-  const at = '2026-01-02T03:04:05.678Z';
-  const [first, second, third] = ['01J00000000000000000000003', '01J00000000000000000000002', '01J00000000000000000000001'].map((id) =>
-    makeTask({ task_id: id, created_at: at }),
-  ) as [Task, Task, Task];
-  const older = makeTask({ created_at: '2026-01-01T00:00:00.000Z' });
-  // As stored before sharding: one partition, the sort key the creation time alone.
-  const legacy = (task: Task) => ({ ...storedItem(USER_A, task), GSI1PK: 'STATUS#pending', GSI1SK: task.created_at });
-  const secret = await pageTokenSecret();
-  const token = encodePageToken({ after: `${at}#${second.task_id}` }, { query: 'adminListTasks:pending', userId: ADMIN }, secret);
-  ddb
-    .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'STATUS#pending' } })
-    .resolvesOnce({ Items: [legacy(first), legacy(second)], LastEvaluatedKey: { PK: 'next' } })
-    .resolvesOnce({ Items: [legacy(third), legacy(older)] });
+listing(
+  'a pre-sharding task at the cursor: the cursor’s own task is dropped (reading on if that empties the read), its same-millisecond neighbours kept',
+  async () => {
+    layoutIs({ state: 'settled', shards: 1 });
+    const at = '2026-01-02T03:04:05.678Z';
+    const [first, second, third] = ['01J00000000000000000000003', '01J00000000000000000000002', '01J00000000000000000000001'].map((id) =>
+      makeTask({ task_id: id, created_at: at }),
+    ) as [Task, Task, Task];
+    const older = makeTask({ created_at: '2026-01-01T00:00:00.000Z' });
+    // As stored before sharding: one partition, the sort key the creation time alone, so all three tie.
+    const legacy = (task: Task) => ({ ...storedItem(USER_A, task), GSI1PK: 'STATUS#pending', GSI1SK: task.created_at });
+    const secret = await pageTokenSecret();
+    const token = encodePageToken({ after: `${at}#${second.task_id}` }, { query: 'adminListTasks:pending', userId: ADMIN }, secret);
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'STATUS#pending' } })
+      .resolvesOnce({ Items: [legacy(second)], LastEvaluatedKey: { PK: 'next' } })
+      .resolvesOnce({ Items: [legacy(first), legacy(third), legacy(older)] });
 
-  const response = await adminList({ limit: '1', next_token: token });
+    const response = await adminList({ limit: '2', next_token: token });
 
-  assert.equal(
-    response.body.tasks.map((task: Task) => task.task_id),
-    [third.task_id],
-  );
-  const unsharded = shardQueries().filter((input) => input.ExpressionAttributeValues?.[':pk'] === 'STATUS#pending');
-  assert.equal(
-    unsharded.map((input) => input.ExclusiveStartKey),
-    [undefined, { PK: 'next' }],
-  );
-  assert.type(response.body.next_token, 'string');
-});
+    assert.equal(
+      response.body.tasks.map((task: Task) => task.task_id),
+      [first.task_id, third.task_id],
+      'the tie that may already have been shown is shown again rather than lost; the cursor’s own task is not',
+    );
+    const unsharded = shardQueries().filter((input) => input.ExpressionAttributeValues?.[':pk'] === 'STATUS#pending');
+    assert.equal(
+      unsharded.map((input) => input.ExclusiveStartKey),
+      [undefined, { PK: 'next' }],
+    );
+    assert.type(response.body.next_token, 'string');
+  },
+);
 
 listing('a token for another status, another admin or the user list → 400', async () => {
   stored([

@@ -96,7 +96,7 @@ rounds('moving: every partition a task leaves is read in a round before every pa
     [8, 12, 12],
     [8, 12, 8],
   ] as const) {
-    const record: LayoutRecord = { state: 'moving', from, shards: to, scanned: false, moved: 0, batches: 0 };
+    const record: LayoutRecord = { state: 'moving', from, shards: to, scanned: false, moved: 0, batches: 0, revision: 0, inflight: [] };
     const plan = readRounds('pending', configured, record);
     const roundOf = (partition: string) => plan.findIndex((round) => round.includes(partition));
     for (const id of IDS.slice(0, 1000)) {
