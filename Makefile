@@ -9,7 +9,7 @@ export CHECKPOINT_DISABLE := 1
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 VENV := .venv
 
-.PHONY: help install tools build test bench openapi start smoke synth plan deploy destroy clean rehearse policy
+.PHONY: help install tools build test bench openapi start smoke reshard synth plan deploy destroy clean rehearse policy
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ start: ## Local mode: the whole API on http://localhost:3000
 
 smoke: ## Walkthrough signup..delete via the CLI (local mode, or TARGET=dev [OUTPUTS=file.json])
 	npx tsx scripts/smoke.ts
+
+reshard: ## Move the status index to SHARDS=<n> shards, resumably (local mode's table; TABLE_NAME=<table> for a deployed one)
+	npx tsx scripts/reshard.ts --shards "$(SHARDS)" $(if $(TABLE_NAME),--table "$(TABLE_NAME)")
 
 synth: ## Synthesize the Terraform stack for STAGE into cdktf.out/ (needs `make build` first)
 	npx cdktf synth

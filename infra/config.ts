@@ -15,6 +15,7 @@ import {
 } from '../functions/config/env.ts';
 import { DEFAULT_PAGE_TOKEN_TTL_SECONDS, MAX_KEY_VERSION } from '../functions/http/page-token.ts';
 import { DEFAULT_MAX_TASKS_PER_USER } from '../functions/tasks/service.ts';
+import { MAX_STATUS_SHARDS } from '../functions/dynamodb/shards.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -100,6 +101,8 @@ export interface InfraConfig {
   throttling: { rateLimit: number; burstLimit: number };
   /** The web ACL's rate-based rules (local mode applies the per-caller one too). */
   rateLimits: RateLimits;
+  /** Write shards of the status index (GSI1): see README, "Data model". Changing it on a live table needs `make reshard`. */
+  statusShards: number;
   /** Declare the account-level API Gateway CloudWatch role (one stack per account and region). */
   manageApiGatewayAccount: boolean;
   /** The hashicorp/aws release the stack requires (exact). */
@@ -193,9 +196,11 @@ const MIN_RATE_LIMIT = 10;
  * account deploys first (`make build && cdktf deploy`), so it owns it; prod, which usually shares an
  * account with dev or is set up by CI, does not unless APIGW_MANAGE_ACCOUNT=true (see the README).
  * rateLimits per caller: 300 a minute (5/s on average) against a stage budget of 50/s, so no one caller
- * spends it all.
+ * spends it all. Status shards: prod's 8 carry about 5,800 writes a second to the busiest status (see
+ * `npm run capacity`) and local mode uses them too, so a laptop runs the layout that runs at scale;
+ * dev's 2 keep the sharded code path for a fraction of an admin page's read cost.
  */
-const STAGE_DEFAULTS: Record<
+export const STAGE_DEFAULTS: Record<
   Stage,
   {
     logRetentionDays: number;
@@ -204,6 +209,7 @@ const STAGE_DEFAULTS: Record<
     rateLimits: RateLimits;
     manageAccount: boolean;
     deletionProtection: boolean;
+    statusShards: number;
   }
 > = {
   dev: {
@@ -213,6 +219,7 @@ const STAGE_DEFAULTS: Record<
     rateLimits: { perIp: 1000, perCaller: 300, windowSeconds: 60 },
     manageAccount: true,
     deletionProtection: false,
+    statusShards: 2,
   },
   prod: {
     logRetentionDays: 365,
@@ -221,6 +228,7 @@ const STAGE_DEFAULTS: Record<
     rateLimits: { perIp: 3000, perCaller: 600, windowSeconds: 60 },
     manageAccount: false,
     deletionProtection: true,
+    statusShards: 8,
   },
 };
 
@@ -405,6 +413,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
       burstLimit: integer(env, 'API_THROTTLE_BURST', defaults.burstLimit, 1, 5000),
     },
     rateLimits: rateLimitsOf(env, stage),
+    statusShards: integer(env, 'STATUS_SHARDS', defaults.statusShards, 1, MAX_STATUS_SHARDS),
     manageApiGatewayAccount: flag(env, 'APIGW_MANAGE_ACCOUNT', defaults.manageAccount),
     awsProviderVersion,
     deletionProtection: flag(env, 'DELETION_PROTECTION', defaults.deletionProtection),

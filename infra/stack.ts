@@ -128,6 +128,7 @@ export class TaskApiStack extends TerraformStack {
       pageTokens: config.pageTokens,
       maxTasksPerUser: config.maxTasksPerUser,
       idTokenIssuer: auth.issuer,
+      statusShards: config.statusShards,
     });
     const api = new Api(this, 'api', {
       prefix: config.prefix,

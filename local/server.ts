@@ -20,7 +20,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commaList } from '../functions/config/env.ts';
+import { commaList, readConfig } from '../functions/config/env.ts';
+import { layoutRecordItem } from '../functions/dynamodb/layout-record.ts';
+import { STAGE_DEFAULTS } from '../infra/config.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
 import { rateLimitsOf, tokenValidityMinutesOf } from '../infra/config.ts';
 import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
@@ -122,6 +124,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
 
     const timeoutMs = options.limits?.functionTimeoutMs ?? functionTimeoutMs();
     const rateLimit = options.limits?.rateLimit ?? callerRateLimit(process.env);
+    const statusShards = localStatusShards();
     const allowedOrigins = commaList(process.env.ALLOWED_ORIGINS || DEFAULT_ALLOWED_ORIGINS);
     const runtime = await createFunctionRuntime({
       projectRoot: PROJECT_ROOT,
@@ -131,6 +134,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       env: {
         TABLE_NAME: LOCAL_TABLE_NAME,
         ALLOWED_ORIGINS: allowedOrigins.join(','),
+        STATUS_SHARDS: String(statusShards),
         PAGE_TOKEN_KEY: pageTokenKey,
         // The pool's public keys: a route that decides on groups verifies the ID token with them.
         ID_TOKEN_JWKS: JSON.stringify(key.jwks),
@@ -174,7 +178,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
           throw error;
         },
       ),
-      ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME),
+      // A new table is empty, so its status index is settled at the count the functions write with.
+      ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME, [
+        layoutRecordItem({ state: 'settled', shards: statusShards }, new Date().toISOString()),
+      ]),
       runtime.warm(),
     ]);
     const pool = await ensureUserPool(cognito, routeTable.adminGroup ? [routeTable.adminGroup] : [], tokenValidityMinutesOf(process.env));
@@ -264,6 +271,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
 function callerRateLimit(env: NodeJS.ProcessEnv): RateLimit {
   const { perCaller, windowSeconds } = rateLimitsOf(env, 'dev');
   return { limit: perCaller, windowSeconds };
+}
+
+/**
+ * The status index's shard count: prod's default, so a laptop runs the layout that runs at scale;
+ * STATUS_SHARDS overrides it (to rehearse `make reshard`, start with the new count as a deploy would).
+ */
+export function localStatusShards(env: NodeJS.ProcessEnv = process.env): number {
+  return readConfig({ STATUS_SHARDS: env.STATUS_SHARDS || String(STAGE_DEFAULTS.prod.statusShards) }).statusShards;
 }
 
 /** The page-token HMAC secret: generated once per data folder, kept with mode 0600. */

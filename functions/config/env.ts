@@ -8,8 +8,12 @@ export const MAX_TASKS_PER_USER_LIMIT = 1_000_000;
 export const MAX_PAGE_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** The function's configuration, read from its environment once, when first asked for. */
+import { checkShardCount } from '../dynamodb/shards.ts';
+
 export interface FunctionConfig {
   tableName: string;
+  /** Shards of the status index (STATUS_SHARDS, set by the stack and by local mode); unset = 1, the unsharded layout. */
+  statusShards: number;
   allowedOrigins: string[];
   /** Base64 secret for page tokens (local mode and tests). */
   pageTokenKey?: string;
@@ -34,6 +38,7 @@ export const DEFAULT_PAGE_TOKEN_KEY_VERSION = 1;
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   return {
     tableName: env.TABLE_NAME ?? '',
+    statusShards: shardCount(env.STATUS_SHARDS),
     allowedOrigins: commaList(env.ALLOWED_ORIGINS),
     pageTokenKey: env.PAGE_TOKEN_KEY || undefined,
     pageTokenKmsKeyId: env.PAGE_TOKEN_KMS_KEY_ID || undefined,
@@ -61,6 +66,16 @@ export function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: numb
 
 export class SettingError extends Error {
   override name = 'SettingError';
+}
+
+function shardCount(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  if (!/^\d+$/.test(raw)) throw new Error(`Configuration error: STATUS_SHARDS must be a whole number, got "${raw}"`);
+  try {
+    return checkShardCount(Number(raw));
+  } catch (error) {
+    throw new Error(`Configuration error: ${(error as Error).message}`);
+  }
 }
 
 /** `a, b,,c` -> ['a', 'b', 'c']: how ALLOWED_ORIGINS and the like are written, here and in infra/ and local/. */

@@ -9,7 +9,7 @@
  * IV (12) | ciphertext | GCM tag (16).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { ValidationError } from '../tasks/errors.ts';
+import { invalidPageToken, ValidationError } from '../tasks/errors.ts';
 
 const FORMAT_VERSION = 2;
 const HEADER_BYTES = 1 + 1 + 4;
@@ -46,7 +46,7 @@ function associatedData(keyVersion: number, issuedAt: number, binding: TokenBind
   return Buffer.from(JSON.stringify([FORMAT_VERSION, keyVersion, issuedAt, binding.query, binding.userId]));
 }
 
-const invalid = () => new ValidationError([{ field: 'query.next_token', message: 'is not a valid page token for this query' }]);
+const invalid = invalidPageToken;
 const expired = () =>
   new ValidationError(
     [{ field: 'query.next_token', message: 'has expired: list again from the first page' }],

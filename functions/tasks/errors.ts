@@ -27,6 +27,11 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** A next_token that is forged, altered, expired by a format change, or made for another caller or query. */
+export function invalidPageToken(): ValidationError {
+  return new ValidationError([{ field: 'query.next_token', message: 'is not a valid page token for this query' }]);
+}
+
 export class NotFoundError extends DomainError {
   constructor(message = 'Task not found') {
     super(404, 'not_found', message);

@@ -35,6 +35,8 @@ export interface FunctionsOptions {
   maxTasksPerUser: number;
   /** The user pool's issuer: routes that decide on groups verify the caller's ID token with its keys. */
   idTokenIssuer: string;
+  /** STATUS_SHARDS: every function builds status-index keys with the same count. */
+  statusShards: number;
 }
 
 /** What the API needs to wire one route to its function. */
@@ -130,6 +132,7 @@ export class Functions extends Construct {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
         MAX_TASKS_PER_USER: String(options.maxTasksPerUser),
+        STATUS_SHARDS: String(options.statusShards),
       };
       if (route.adminOnly) environment.ID_TOKEN_ISSUER = options.idTokenIssuer;
       if (route.paginated) {

@@ -59,8 +59,9 @@ interface TableDescription {
 /**
  * Creates the table from createTableInput unless it exists. An existing table whose keys or indexes
  * differ from the design (an older layout in a kept data folder) is reported, not silently used.
+ * `firstItems` (flat items of strings and numbers) are written into a table this call creates.
  */
-export async function ensureTable(endpoint: string, tableName: string): Promise<TableState> {
+export async function ensureTable(endpoint: string, tableName: string, firstItems: Record<string, unknown>[] = []): Promise<TableState> {
   const wanted = createTableInput(tableName);
   try {
     const { Table } = await dynamoDbCall<TableDescription>(endpoint, 'DescribeTable', { TableName: tableName });
@@ -81,7 +82,26 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     if (!(error instanceof DynamoDbError) || error.type !== 'ResourceNotFoundException') throw error;
   }
   await dynamoDbCall(endpoint, 'CreateTable', wanted);
+  // dynalite answers CreateTable with CREATING and turns the table ACTIVE a moment later.
+  for (let attempt = 0; firstItems.length > 0; attempt++) {
+    const { Table } = await dynamoDbCall<{ Table?: { TableStatus?: string } }>(endpoint, 'DescribeTable', { TableName: tableName });
+    if (Table?.TableStatus === 'ACTIVE') break;
+    if (attempt >= 100) throw new Error(`Table ${tableName} did not become ACTIVE`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  for (const item of firstItems) await dynamoDbCall(endpoint, 'PutItem', { TableName: tableName, Item: attributeValues(item) });
   return 'created';
+}
+
+/** `{a: 'x', n: 1}` -> `{a: {S: 'x'}, n: {N: '1'}}`: enough for the flat items written at start-up. */
+function attributeValues(item: Record<string, unknown>): Record<string, { S: string } | { N: string }> {
+  return Object.fromEntries(
+    Object.entries(item).map(([name, value]) => {
+      if (typeof value === 'number') return [name, { N: String(value) }];
+      if (typeof value === 'string') return [name, { S: value }];
+      throw new Error(`ensureTable: ${name} is neither a string nor a number`);
+    }),
+  );
 }
 
 export class DynamoDbError extends Error {

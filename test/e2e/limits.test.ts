@@ -12,6 +12,7 @@ import { monotonicFactory } from 'ulid';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDynamoDbTaskStore } from '../../functions/dynamodb/task-store.ts';
+import { localStatusShards } from '../../local/server.ts';
 import { postHeadersOnly } from '../support/raw-http.ts';
 import { createUser, type Fixture, http, inBatches, startStack, stopStack, type User, withEnv } from './support/stack.ts';
 
@@ -29,7 +30,7 @@ burst.before(async (context) => {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
-  const store = createDynamoDbTaskStore(client, context.fx.stack.tableName);
+  const store = createDynamoDbTaskStore(client, context.fx.stack.tableName, { statusShards: localStatusShards() });
   const newId = monotonicFactory();
   const now = new Date().toISOString();
   await inBatches(

@@ -18,7 +18,8 @@ import {
 import { decodeJwt, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type LocalStack, secretsDir, signingKeyFile, startLocal } from '../../local/server.ts';
+import { STAGE_DEFAULTS } from '../../infra/config.ts';
+import { type LocalStack, localStatusShards, secretsDir, signingKeyFile, startLocal } from '../../local/server.ts';
 
 interface Context {
   dataDir: string;
@@ -104,6 +105,13 @@ test('writes the ids the CLI reads to local-env.json', async ({ stack, dataDir }
   assert.is(env.clientId, stack.clientId);
   assert.is(env.region, stack.region);
   assert.is(env.tableName, stack.tableName);
+});
+
+test('the functions get prod’s status-index shard count unless STATUS_SHARDS says otherwise', () => {
+  assert.is(localStatusShards({}), STAGE_DEFAULTS.prod.statusShards);
+  assert.is(localStatusShards({ STATUS_SHARDS: '' }), STAGE_DEFAULTS.prod.statusShards);
+  assert.is(localStatusShards({ STATUS_SHARDS: '1' }), 1);
+  assert.throws(() => localStatusShards({ STATUS_SHARDS: '0' }), /STATUS_SHARDS must be a whole number from 1 to 64/);
 });
 
 test('the secrets folder is private to the user (0700, files 0600) even when it existed with 0755', async ({ dataDir }) => {

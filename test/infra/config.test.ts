@@ -32,6 +32,16 @@ test('prod rejects a wildcard origin and localhost URLs', () => {
   assert.throws(() => loadConfig({ ...prodEnv, AUTH_CALLBACK_URLS: 'http://localhost:3000/cb' }), /localhost/);
 });
 
+test('the status index has 2 shards in dev and 8 in prod unless STATUS_SHARDS says otherwise', () => {
+  assert.is(loadConfig({}).statusShards, 2);
+  assert.is(loadConfig(prodEnv).statusShards, 8);
+  assert.is(loadConfig({ ...prodEnv, STATUS_SHARDS: '1' }).statusShards, 1);
+  assert.is(loadConfig({ STATUS_SHARDS: '64' }).statusShards, 64);
+  assert.throws(() => loadConfig({ STATUS_SHARDS: '0' }), /STATUS_SHARDS must be from 1 to 64/);
+  assert.throws(() => loadConfig({ STATUS_SHARDS: '65' }), /STATUS_SHARDS must be from 1 to 64/);
+  assert.throws(() => loadConfig({ STATUS_SHARDS: '8.5' }), /STATUS_SHARDS must be a whole number/);
+});
+
 test('bad values name the variable', () => {
   assert.throws(() => loadConfig({ STAGE: 'staging' }), /STAGE must be one of dev, prod/);
   assert.throws(() => loadConfig({ LAMBDA_TIMEOUT_SECONDS: '29' }), /LAMBDA_TIMEOUT_SECONDS must be from 1 to 28/);

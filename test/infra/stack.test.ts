@@ -8,7 +8,7 @@ import { MAX_LAMBDA_TIMEOUT_SECONDS } from '../../infra/config.ts';
 import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../../infra/constructs/api.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
 import { REHEARSAL_SERVICES } from '../../infra/stack.ts';
-import { ensureDist, resourcesOf, synthStack } from './support.ts';
+import { ensureDist, resourcesOf, type Synthesized, synthStack } from './support.ts';
 
 const prodEnv = {
   STAGE: 'prod',
@@ -184,6 +184,14 @@ test('routes that decide on groups verify ID tokens with the pool’s issuer; th
     if (route.adminOnly) assert.match(env.ID_TOKEN_ISSUER, /^https:\/\/\$\{aws_cognito_user_pool\..+\.endpoint\}$/);
     else assert.not.ok('ID_TOKEN_ISSUER' in env, route.handler);
   }
+});
+
+test('every function gets the status index shard count: the stage default, or STATUS_SHARDS', () => {
+  const shardsOf = (tf: Synthesized['tf']) =>
+    resourcesOf(tf, 'aws_lambda_function').map(([, fn]) => fn.environment.variables.STATUS_SHARDS);
+  assert.equal(shardsOf(dev.tf), Array(routes.length).fill('2'));
+  assert.equal(shardsOf(prod.tf), Array(routes.length).fill('8'));
+  assert.equal(shardsOf(synthStack({ STATUS_SHARDS: '16' }).tf), Array(routes.length).fill('16'));
 });
 
 test('the page-token key is an HMAC_256 key for GENERATE_VERIFY_MAC', () => {

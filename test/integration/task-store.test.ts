@@ -31,7 +31,7 @@ store.before(async (context) => {
 store.before.each(async (context) => {
   context.table = `tasks-${randomUUID()}`;
   await context.db.createTable(context.table);
-  context.repository = createDynamoDbTaskStore(context.db.client, context.table);
+  context.repository = createDynamoDbTaskStore(context.db.client, context.table, { statusShards: 8 });
   context.clock = { now: new Date('2026-01-01T00:00:00.000Z') };
   context.service = createTaskService({ repository: context.repository, now: () => context.clock.now, newId: monotonicFactory() });
 });

@@ -102,7 +102,8 @@ export function createMemoryRepository(): MemoryRepository {
       const all: OwnedTask[] = [...tasks.values()]
         .filter((entry) => entry.task.status === status)
         .map((entry) => ({ ...clone(entry.task), owner_id: entry.ownerId }))
-        .sort((a, b) => b.created_at.localeCompare(a.created_at));
+        // The status index's total order: creation time, then task id.
+        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.task_id.localeCompare(a.task_id));
       return page(all, request);
     },
     async update(ownerId, taskId, patch: TaskPatch, updatedAt, expectedVersion) {

@@ -209,6 +209,7 @@ const kms = mockClient(KMSClient);
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const settings = (overrides: Partial<FunctionConfig>): FunctionConfig => ({
   tableName: 't',
+  statusShards: 1,
   allowedOrigins: [],
   pageTokenKeyVersion: 1,
   pageTokenTtlSeconds: DEFAULT_PAGE_TOKEN_TTL_SECONDS,
