@@ -5,9 +5,11 @@ STAGE ?= dev
 export STAGE
 # Terraform and cdktf ask checkpoint-api.hashicorp.com for news on every run: never (offline, CI, plans).
 export CHECKPOINT_DISABLE := 1
+# The SDK's notice that its 2027 releases need Node 22 (the README says which Node the project supports).
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 VENV := .venv
 
-.PHONY: help install tools build test bench openapi start smoke synth plan deploy destroy clean rehearse policy
+.PHONY: help install tools build test bench openapi start smoke reshard synth plan deploy destroy clean rehearse policy
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -21,16 +23,16 @@ tools: ## Install the pinned Python tools (moto, checkov, schemathesis: requirem
 	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python -r requirements-tools.txt
 	@$(VENV)/bin/python -c "import moto, checkov, schemathesis" && echo "tools: moto, checkov and schemathesis installed in $(VENV)/"
 
-rehearse: ## Deploy rehearsal: build, apply dev + prod to moto, re-plan (no changes), check the design, destroy
+rehearse: tools ## Deploy rehearsal: build, apply dev + prod to moto, re-plan (no changes), check the design, destroy
 	npm run --silent rehearse
 
-policy: ## checkov on the synthesized dev + prod stacks and the offline plan (skips listed in .checkov.yaml)
+policy: tools ## checkov on the synthesized dev + prod stacks and the offline plan (skips listed in .checkov.yaml)
 	npm run --silent policy
 
 build: ## Bundle every route's handler into a deterministic dist/<handler>.zip
 	npm run build
 
-test: ## Type check, lint and run every suite (unit, infra, integration, end-to-end)
+test: ## Type check, lint and run every suite (unit, infra, integration, end-to-end, deploy)
 	npm test
 
 bench: ## Bundle sizes, cold load times vs esbuild defaults, local start-up time, against the budgets
@@ -44,6 +46,9 @@ start: ## Local mode: the whole API on http://localhost:3000
 
 smoke: ## Walkthrough signup..delete via the CLI (local mode, or TARGET=dev [OUTPUTS=file.json])
 	npx tsx scripts/smoke.ts
+
+reshard: ## Move the status index to SHARDS=<n> shards, resumably (local mode's table; TABLE_NAME=<table> for a deployed one)
+	npx tsx scripts/reshard.ts --shards "$(SHARDS)" $(if $(TABLE_NAME),--table "$(TABLE_NAME)")
 
 synth: ## Synthesize the Terraform stack for STAGE into cdktf.out/ (needs `make build` first)
 	npx cdktf synth

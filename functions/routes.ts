@@ -60,10 +60,11 @@ export const routes = [
     handler: 'create-task',
     summary: 'Create a task (idempotent with an Idempotency-Key header)',
     adminOnly: false,
-    request: { body: createTaskBody, headers: createTaskHeaders },
+    request: { query: noQuery, body: createTaskBody, headers: createTaskHeaders },
     success: { status: 201, description: 'The task was created (or this is a replay of that create)', body: taskEnvelope },
     errors: [409, 413, 415],
-    // PutItem: the task and the idempotency record; GetItem: replays; UpdateItem: marking a replayable create done.
+    // PutItem: the task and the idempotency record; GetItem: replays; UpdateItem: marking a replayable create
+    // done, and the owner's task counter (reserving a slot, giving it back when no task was stored).
     dynamodb: { actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], onTable: true, indexes: [] },
     paginated: false,
   },
@@ -118,8 +119,9 @@ export const routes = [
     request: { params: taskPathParams, query: noQuery, headers: conditionalHeaders },
     success: { status: 204, description: 'The task was deleted' },
     errors: [404, 412],
-    // GetItem: as for updateTask, to tell 404 from 412 after a failed If-Match condition.
-    dynamodb: { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem'], onTable: true, indexes: [] },
+    // GetItem: as for updateTask, to tell 404 from 412 after a failed If-Match condition; UpdateItem: the
+    // owner's task counter, one less after a delete.
+    dynamodb: { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], onTable: true, indexes: [] },
     paginated: false,
   },
   {

@@ -9,9 +9,12 @@ let service: TaskService | undefined;
 
 export function taskService(): TaskService {
   service ??= createTaskService({
-    repository: createDynamoDbTaskStore(documentClient(), requireSetting(config().tableName, 'TABLE_NAME')),
+    repository: createDynamoDbTaskStore(documentClient(), requireSetting(config().tableName, 'TABLE_NAME'), {
+      statusShards: config().statusShards,
+    }),
     // Monotonic: ids made in the same millisecond still sort in creation order.
     newId: monotonicFactory(),
+    maxTasksPerUser: config().maxTasksPerUser,
   });
   return service;
 }

@@ -5,7 +5,17 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commaList } from '../functions/config/env.ts';
+import {
+  commaList,
+  DEFAULT_PAGE_TOKEN_KEY_VERSION,
+  MAX_PAGE_TOKEN_TTL_SECONDS,
+  MAX_TASKS_PER_USER_LIMIT,
+  SettingError,
+  wholeNumber,
+} from '../functions/config/env.ts';
+import { DEFAULT_PAGE_TOKEN_TTL_SECONDS, MAX_KEY_VERSION } from '../functions/http/page-token.ts';
+import { DEFAULT_MAX_TASKS_PER_USER } from '../functions/tasks/service.ts';
+import { MAX_STATUS_SHARDS } from '../functions/dynamodb/shards.ts';
 import type { AlarmThresholds } from './monitoring/alarms.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
@@ -57,6 +67,20 @@ export interface StateBackendConfig {
   region: string;
 }
 
+/** The user pool and app client's settings (see InfraConfig.auth). */
+export interface AuthConfig {
+  callbackUrls: string[];
+  logoutUrls: string[];
+  /** The hosted-UI domain prefix; by default `<prefix>-<hash of the pool id>`, unique among all AWS customers. */
+  domainPrefix?: string;
+  /** Also allow USER_PASSWORD_AUTH (AUTH_ALLOW_PASSWORD_FLOW). */
+  allowPasswordAuth: boolean;
+  /** Of ID and access tokens (TOKEN_VALIDITY_MINUTES). */
+  tokenValidityMinutes: number;
+  /** Send through this SES identity; without it, Cognito's own sender (a low daily cap: fine for dev). */
+  email?: SesEmail;
+}
+
 export interface InfraConfig {
   app: string;
   stage: Stage;
@@ -64,15 +88,22 @@ export interface InfraConfig {
   /** `<app>-<stage>`: every resource name starts with it. */
   prefix: string;
   allowedOrigins: string[];
-  /** domainPrefix: AUTH_DOMAIN_PREFIX, or undefined for `<prefix>-<hash of the pool id>`. */
   /**
-   * allowPasswordAuth: the app client also allows USER_PASSWORD_AUTH (the password is sent to Cognito);
-   * off unless AUTH_ALLOW_PASSWORD_FLOW=true. The design's flows are SRP, refresh and the OAuth code flow.
+   * The design's sign-in flows are SRP, refresh and the OAuth code flow; USER_PASSWORD_AUTH (the password
+   * is sent to Cognito) only with AUTH_ALLOW_PASSWORD_FLOW=true. Refresh tokens last 30 days.
    */
-  auth: { callbackUrls: string[]; logoutUrls: string[]; domainPrefix?: string; allowPasswordAuth: boolean };
+  auth: AuthConfig;
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
+  /** How many tasks one user may have (each create and delete updates a counter item). */
+  maxTasksPerUser: number;
+  /** Page tokens: the key version new ones are sealed with (raise it to rotate) and how long one is honoured. */
+  pageTokens: { keyVersion: number; ttlSeconds: number };
   throttling: { rateLimit: number; burstLimit: number };
+  /** The web ACL's rate-based rules (local mode applies the per-caller one too). */
+  rateLimits: RateLimits;
+  /** Write shards of the status index (GSI1): see README, "Data model". Changing it on a live table needs `make reshard`. */
+  statusShards: number;
   /** Declare the account-level API Gateway CloudWatch role (one stack per account and region). */
   manageApiGatewayAccount: boolean;
   /** The hashicorp/aws release the stack requires (exact). */
@@ -100,6 +131,50 @@ export interface InfraConfig {
   offline: boolean;
 }
 
+/**
+ * How long ID and access tokens live (TOKEN_VALIDITY_MINUTES): short, because API Gateway's authorizer
+ * honours a token until it expires, whatever happened since (sign-out, a deleted or disabled user, a
+ * group removed). The refresh token (30 days) keeps a session going. Cognito allows 5 minutes to 1 day.
+ */
+export const DEFAULT_TOKEN_VALIDITY_MINUTES = 15;
+/** Refresh tokens: a month. */
+export const REFRESH_TOKEN_DAYS = 30;
+
+/** TOKEN_VALIDITY_MINUTES, validated (local mode reads it too). */
+export function tokenValidityMinutesOf(env: NodeJS.ProcessEnv): number {
+  return integer(env, 'TOKEN_VALIDITY_MINUTES', DEFAULT_TOKEN_VALIDITY_MINUTES, 5, 24 * 60);
+}
+
+/** A verified SES identity Cognito sends its e-mail (codes, invitations) through, and the From address. */
+export interface SesEmail {
+  identityArn: string;
+  fromAddress: string;
+}
+
+const SES_IDENTITY_ARN = /^arn:aws[\w-]*:ses:[a-z]{2}(-[a-z]+)+-\d:\d{12}:identity\/[^\s]+$/;
+/** `no-reply@example.com` or `Task API <no-reply@example.com>`. */
+const FROM_ADDRESS = /^(?:[^<>@\r\n]+ <[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/;
+
+/** SES_IDENTITY_ARN and SES_FROM_ADDRESS: both or neither. */
+function sesEmailOf(env: NodeJS.ProcessEnv): SesEmail | undefined {
+  const identityArn = env.SES_IDENTITY_ARN || undefined;
+  const fromAddress = env.SES_FROM_ADDRESS || undefined;
+  if (!identityArn && !fromAddress) return undefined;
+  if (!identityArn || !fromAddress)
+    throw new ConfigError('SES_IDENTITY_ARN and SES_FROM_ADDRESS go together: set both to send through SES, or neither');
+  if (!SES_IDENTITY_ARN.test(identityArn)) {
+    throw new ConfigError(
+      `SES_IDENTITY_ARN must be an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<domain or address>), got "${identityArn}"`,
+    );
+  }
+  if (!FROM_ADDRESS.test(fromAddress)) {
+    throw new ConfigError(
+      `SES_FROM_ADDRESS must be an e-mail address, optionally with a name ("Task API <no-reply@example.com>"), got "${fromAddress}"`,
+    );
+  }
+  return { identityArn, fromAddress };
+}
+
 /** Hex characters of the user pool id's hash that make the default hosted-UI domain prefix unique. */
 export const DOMAIN_SUFFIX_LENGTH = 10;
 
@@ -110,18 +185,37 @@ export class ConfigError extends Error {
 }
 
 /**
+ * What the web ACL's rate-based rules allow, each per evaluation window: requests from one IP address,
+ * and requests with one Authorization header (one caller). WAF counts over a sliding window of
+ * 60, 120, 300 or 600 s and blocks a key while it is over its limit (at least 10).
+ */
+export interface RateLimits {
+  perIp: number;
+  perCaller: number;
+  windowSeconds: number;
+}
+export const RATE_WINDOWS_SECONDS = [60, 120, 300, 600];
+const MIN_RATE_LIMIT = 10;
+
+/**
  * manageAccount: which stage owns API Gateway's account-wide CloudWatch role by default. dev is what a new
  * account deploys first (`make build && cdktf deploy`), so it owns it; prod, which usually shares an
  * account with dev or is set up by CI, does not unless APIGW_MANAGE_ACCOUNT=true (see the README).
+ * rateLimits per caller: 300 a minute (5/s on average) against a stage budget of 50/s, so no one caller
+ * spends it all. Status shards: prod's 8 carry about 5,800 writes a second to the busiest status (see
+ * `npm run capacity`) and local mode uses them too, so a laptop runs the layout that runs at scale;
+ * dev's 2 keep the sharded code path for a fraction of an admin page's read cost.
  */
-const STAGE_DEFAULTS: Record<
+export const STAGE_DEFAULTS: Record<
   Stage,
   {
     logRetentionDays: number;
     rateLimit: number;
     burstLimit: number;
+    rateLimits: RateLimits;
     manageAccount: boolean;
     deletionProtection: boolean;
+    statusShards: number;
     alarms: AlarmThresholds;
   }
 > = {
@@ -129,8 +223,10 @@ const STAGE_DEFAULTS: Record<
     logRetentionDays: 14,
     rateLimit: 50,
     burstLimit: 100,
+    rateLimits: { perIp: 1000, perCaller: 300, windowSeconds: 60 },
     manageAccount: true,
     deletionProtection: false,
+    statusShards: 2,
     // Developers' traffic: few requests, many of them deliberate errors and cold starts.
     alarms: {
       api5xxPercent: 5,
@@ -145,8 +241,10 @@ const STAGE_DEFAULTS: Record<
     logRetentionDays: 365,
     rateLimit: 200,
     burstLimit: 400,
+    rateLimits: { perIp: 3000, perCaller: 600, windowSeconds: 60 },
     manageAccount: false,
     deletionProtection: true,
+    statusShards: 8,
     alarms: {
       api5xxPercent: 1,
       api4xxPercent: 15,
@@ -178,6 +276,20 @@ function alarmSettings(env: NodeJS.ProcessEnv, stage: Stage, defaults: AlarmThre
   };
 }
 
+/** RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CALLER and RATE_LIMIT_WINDOW_SECONDS, with the stage's defaults. */
+export function rateLimitsOf(env: NodeJS.ProcessEnv, stage: Stage): RateLimits {
+  const defaults = STAGE_DEFAULTS[stage].rateLimits;
+  const windowSeconds = integer(env, 'RATE_LIMIT_WINDOW_SECONDS', defaults.windowSeconds, 60, 600);
+  if (!RATE_WINDOWS_SECONDS.includes(windowSeconds)) {
+    throw new ConfigError(`RATE_LIMIT_WINDOW_SECONDS must be one of ${RATE_WINDOWS_SECONDS.join(', ')}, got ${windowSeconds}`);
+  }
+  return {
+    perIp: integer(env, 'RATE_LIMIT_PER_IP', defaults.perIp, MIN_RATE_LIMIT, 2_000_000_000),
+    perCaller: integer(env, 'RATE_LIMIT_PER_CALLER', defaults.perCaller, MIN_RATE_LIMIT, 2_000_000_000),
+    windowSeconds,
+  };
+}
+
 /** The rehearsal emulator must be on this machine: a rehearsal never sends test credentials elsewhere. */
 function rehearsalEndpoint(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
@@ -201,12 +313,11 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
-  return value;
+  try {
+    return wholeNumber(env, name, fallback, min, max);
+  } catch (error) {
+    throw error instanceof SettingError ? new ConfigError(error.message) : error;
+  }
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -322,17 +433,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     region,
     prefix,
     allowedOrigins,
-    auth: { callbackUrls, logoutUrls, domainPrefix, allowPasswordAuth: flag(env, 'AUTH_ALLOW_PASSWORD_FLOW', false) },
+    auth: {
+      callbackUrls,
+      logoutUrls,
+      domainPrefix,
+      allowPasswordAuth: flag(env, 'AUTH_ALLOW_PASSWORD_FLOW', false),
+      tokenValidityMinutes: tokenValidityMinutesOf(env),
+      email: sesEmailOf(env),
+    },
     lambda: {
       runtime: runtime as LambdaRuntime,
       memoryMb: integer(env, 'LAMBDA_MEMORY_MB', 512, 128, 10240),
       timeoutSeconds: integer(env, 'LAMBDA_TIMEOUT_SECONDS', DEFAULT_LAMBDA_TIMEOUT_SECONDS, 1, MAX_LAMBDA_TIMEOUT_SECONDS),
     },
     logRetentionDays,
+    maxTasksPerUser: integer(env, 'MAX_TASKS_PER_USER', DEFAULT_MAX_TASKS_PER_USER, 1, MAX_TASKS_PER_USER_LIMIT),
+    pageTokens: {
+      keyVersion: integer(env, 'PAGE_TOKEN_KEY_VERSION', DEFAULT_PAGE_TOKEN_KEY_VERSION, 1, MAX_KEY_VERSION),
+      ttlSeconds: integer(env, 'PAGE_TOKEN_TTL_SECONDS', DEFAULT_PAGE_TOKEN_TTL_SECONDS, 60, MAX_PAGE_TOKEN_TTL_SECONDS),
+    },
     throttling: {
       rateLimit: integer(env, 'API_THROTTLE_RATE', defaults.rateLimit, 1, 10000),
       burstLimit: integer(env, 'API_THROTTLE_BURST', defaults.burstLimit, 1, 5000),
     },
+    rateLimits: rateLimitsOf(env, stage),
+    statusShards: integer(env, 'STATUS_SHARDS', defaults.statusShards, 1, MAX_STATUS_SHARDS),
     manageApiGatewayAccount: flag(env, 'APIGW_MANAGE_ACCOUNT', defaults.manageAccount),
     awsProviderVersion,
     deletionProtection: flag(env, 'DELETION_PROTECTION', defaults.deletionProtection),

@@ -1,7 +1,8 @@
 /**
  * The production stack, read top to bottom like the architecture diagram:
- * storage (DynamoDB) and auth (Cognito) -> functions (one Lambda per route) -> api (API Gateway), watched
- * by monitoring (alarms to an SNS topic, saved runbook queries, a dashboard).
+ * storage (DynamoDB) and auth (Cognito) -> functions (one Lambda per route) -> api (API Gateway) -> firewall
+ * (the WAF web ACL on the stage), watched by monitoring (alarms to an SNS topic, saved runbook queries, a
+ * dashboard).
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
@@ -11,6 +12,7 @@ import { applyMotoGaps } from '../scripts/rehearsal/moto-gaps.ts';
 import { type InfraConfig, PINNED_AWS_PROVIDER_VERSION, versionAtLeast } from './config.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
+import { Firewall } from './constructs/firewall.ts';
 import { Functions } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Storage } from './constructs/storage.ts';
@@ -126,6 +128,10 @@ export class TaskApiStack extends TerraformStack {
       ...config.lambda,
       allowedOrigins: config.allowedOrigins,
       logRetentionDays: config.logRetentionDays,
+      pageTokens: config.pageTokens,
+      maxTasksPerUser: config.maxTasksPerUser,
+      idTokenIssuer: auth.issuer,
+      statusShards: config.statusShards,
     });
     const api = new Api(this, 'api', {
       prefix: config.prefix,
@@ -141,6 +147,14 @@ export class TaskApiStack extends TerraformStack {
       resetAccountOnDelete: !versionAtLeast(config.awsProviderVersion, '6.0.0'),
     });
 
+    const firewall = new Firewall(this, 'firewall', {
+      prefix: config.prefix,
+      stageArn: api.stageArn,
+      rateLimits: config.rateLimits,
+      allowedOrigins: config.allowedOrigins,
+      logRetentionDays: config.logRetentionDays,
+    });
+
     const monitoring = new Monitoring(this, 'monitoring', {
       prefix: config.prefix,
       region: config.region,
@@ -149,6 +163,7 @@ export class TaskApiStack extends TerraformStack {
       timeoutSeconds: config.lambda.timeoutSeconds,
       table: { name: storage.tableName, arn: storage.tableArn },
       thresholds: config.monitoring.thresholds,
+      webAcl: { name: firewall.webAclName },
       ...(config.monitoring.alarmEmail ? { alarmEmail: config.monitoring.alarmEmail } : {}),
     });
 
@@ -161,6 +176,10 @@ export class TaskApiStack extends TerraformStack {
     });
     new TerraformOutput(this, 'table_name', { value: storage.tableName });
     new TerraformOutput(this, 'region', { value: config.region });
+    new TerraformOutput(this, 'web_acl_name', {
+      value: firewall.webAclName,
+      description: 'CloudWatch: namespace AWS/WAFV2, dimension WebACL',
+    });
     new TerraformOutput(this, 'alarm_topic_arn', { value: monitoring.topicArn, description: 'Where the alarms go (SNS)' });
     new TerraformOutput(this, 'dashboard_name', { value: monitoring.dashboardName });
 

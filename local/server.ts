@@ -20,10 +20,14 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commaList } from '../functions/config/env.ts';
+import { commaList, readConfig } from '../functions/config/env.ts';
+import { layoutRecordItem } from '../functions/dynamodb/layout-record.ts';
+import { STAGE_DEFAULTS } from '../infra/config.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
+import { rateLimitsOf, tokenValidityMinutesOf } from '../infra/config.ts';
 import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
 import { createRouteSummary, type RouteSummary } from './gateway/route-summary.ts';
+import type { ConcurrencyLimit, RateLimit } from './gateway/limits.ts';
 import { startCognito } from './identity/cognito.ts';
 import { loadOrCreateSigningKey } from './identity/signing-key.ts';
 import { ensureUserPool } from './identity/user-pool.ts';
@@ -33,12 +37,24 @@ import { createFunctionRuntime } from './runtime/function-runtime.ts';
 import { functionTimeoutMs } from './runtime/function-timeout.ts';
 import { lockDataDir } from './storage/data-dir-lock.ts';
 import { ensureTable, startDynamoDb } from './storage/dynamodb.ts';
+import { makePrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, privateUmask } from './storage/private-files.ts';
 
 export interface LocalOptions {
   port?: number;
   dataDir?: string;
   memory?: boolean;
   quiet?: boolean;
+  /** The gateway's limits, for tests; by default those the dev stage deploys. */
+  limits?: LocalLimits;
+}
+
+export interface LocalLimits {
+  /** The web ACL's per-caller rate limit (RATE_LIMIT_PER_CALLER per RATE_LIMIT_WINDOW_SECONDS); `false`: none. */
+  rateLimit?: RateLimit | false;
+  /** Each function's concurrent invocations and queue (DEFAULT_CONCURRENCY). */
+  concurrency?: ConcurrencyLimit;
+  /** A function's timeout (LAMBDA_TIMEOUT_SECONDS), in milliseconds. */
+  functionTimeoutMs?: number;
 }
 
 export interface LocalStack {
@@ -53,6 +69,8 @@ export interface LocalStack {
   dataDir: string;
   /** Per route: requests, 4xx, 5xx, p50/p99 latency of the gateway's answers (npm start prints it). */
   routeSummary: RouteSummary;
+  /** What start-up could not make private to the user (each line names a path and why); empty when all is. */
+  privacyWarnings: string[];
   /** Closes every server and flushes persistent state. */
   stop(): Promise<void>;
 }
@@ -64,6 +82,8 @@ export const LOCAL_REGION = 'local';
 export const LOCAL_TABLE_NAME = 'tasks-local';
 export const DEFAULT_ALLOWED_ORIGINS = 'http://localhost:5173,http://localhost:3000';
 const HOST = '127.0.0.1';
+/** Function settings taken from this process's environment when set. */
+const PASSED_THROUGH = ['LOG_LEVEL', 'PAGE_TOKEN_KEY_VERSION', 'PAGE_TOKEN_TTL_SECONDS', 'MAX_TASKS_PER_USER'];
 
 export function secretsDir(stateDir: string): string {
   return join(stateDir, 'secrets');
@@ -77,13 +97,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
   const quiet = options.quiet ?? false;
   const memory = options.memory ?? false;
   const dataDir = options.dataDir ? resolve(options.dataDir) : join(PROJECT_ROOT, DEFAULT_DATA_DIR);
-  await mkdir(dataDir, { recursive: true });
+  // From here on, whatever this process creates (ours, cognito-local's, LevelDB's) is the user's alone.
+  const releaseUmask = privateUmask();
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   // A throw-away run keeps its state in a temporary folder removed on stop.
   const stateDir = memory ? await mkdtemp(join(tmpdir(), 'task-api-local-')) : dataDir;
   const say = quiet ? () => undefined : (line: string) => console.log(line);
   const warn = quiet ? () => undefined : (line: string) => console.error(line);
 
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Array<() => Promise<unknown>> = [async () => releaseUmask()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => warn(`local stop: ${String(error)}`));
   };
@@ -91,9 +113,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
 
   try {
     cleanups.push(await lockDataDir(stateDir));
-    // mkdir's mode applies only to a folder it creates: an existing one (say 0755) is tightened too.
-    await mkdir(secretsDir(stateDir), { recursive: true, mode: 0o700 });
-    await chmod(secretsDir(stateDir), 0o700);
+    // mkdir's mode applies only to a folder it creates: an existing one (say 0755) is tightened too, and
+    // so is everything already in it (a data folder from an older version, or made by hand).
+    const privacy = new Set(await makePrivate(dataDir));
+    if (memory) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
+    await mkdir(secretsDir(stateDir), { recursive: true, mode: PRIVATE_DIR_MODE });
     const [key, pageTokenKey, dynamo] = await Promise.all([
       loadOrCreateSigningKey(memory ? undefined : signingKeyFile(stateDir)),
       memory ? randomBytes(32).toString('base64') : loadOrCreatePageTokenKey(join(secretsDir(stateDir), 'page-token-key')),
@@ -101,7 +125,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     ]);
     cleanups.push(() => dynamo.stop());
 
-    const timeoutMs = functionTimeoutMs();
+    const timeoutMs = options.limits?.functionTimeoutMs ?? functionTimeoutMs();
+    const rateLimit = options.limits?.rateLimit ?? callerRateLimit(process.env);
+    const statusShards = localStatusShards();
     const allowedOrigins = commaList(process.env.ALLOWED_ORIGINS || DEFAULT_ALLOWED_ORIGINS);
     const runtime = await createFunctionRuntime({
       projectRoot: PROJECT_ROOT,
@@ -112,7 +138,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         TABLE_NAME: LOCAL_TABLE_NAME,
         ALLOWED_ORIGINS: allowedOrigins.join(','),
         SERVICE_NAME: 'task-api-local',
+        STATUS_SHARDS: String(statusShards),
         PAGE_TOKEN_KEY: pageTokenKey,
+        // The pool's public keys: a route that decides on groups verifies the ID token with them.
+        ID_TOKEN_JWKS: JSON.stringify(key.jwks),
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         AWS_REGION: LOCAL_REGION,
         AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -122,7 +151,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         // Lambda runs Node 24; the SDK's notice about older Node versions is noise here.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         TZ: 'UTC',
-        ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+        // Settings a developer may try locally as deployed (e.g. a page-token key rotation).
+        ...Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : []))),
       },
       ...(quiet ? {} : { output: (chunk: string, stream: 'stdout' | 'stderr') => process[stream].write(chunk) }),
       log: warn,
@@ -152,10 +182,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
           throw error;
         },
       ),
-      ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME),
+      // A new table is empty, so its status index is settled at the count the functions write with.
+      ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME, [
+        layoutRecordItem({ state: 'settled', shards: statusShards }, new Date().toISOString()),
+      ]),
       runtime.warm(),
     ]);
-    const pool = await ensureUserPool(cognito, routeTable.adminGroup ? [routeTable.adminGroup] : []);
+    const pool = await ensureUserPool(cognito, routeTable.adminGroup ? [routeTable.adminGroup] : [], tokenValidityMinutesOf(process.env));
 
     const routeSummary = createRouteSummary();
     const gateway = createGateway({
@@ -165,6 +198,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       authorize: createCognitoAuthorizer({ issuer: cognito.issuerOf(pool.userPoolId), clientId: pool.clientId, jwks: key.jwks }),
       // The function stops at the deployed timeout (502, as in AWS); the gateway keeps its own 29 s (504).
       timeoutMs: INTEGRATION_TIMEOUT_MS,
+      ...(rateLimit ? { rateLimit } : {}),
+      ...(options.limits?.concurrency ? { concurrency: options.limits.concurrency } : {}),
       invoke: (route, event, signal) =>
         runtime.invoke(route.handler, event, { requestId: event.requestContext.requestId, signal, timeoutMs }),
       ...(quiet
@@ -176,13 +211,17 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     });
     const handle = (req: Parameters<typeof gateway>[0], res: Parameters<typeof gateway>[1]) => void gateway(req, res);
     const server = createServer(handle);
+    // The gateway says when to send `100 Continue` (not to a request it refuses before reading the body).
+    server.on('checkContinue', handle);
     const port = await listen(server, requestedPort, HOST).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new Error(`Port ${requestedPort} is in use: stop what runs there or pick another with --port`);
       throw error;
     });
     cleanups.push(() => close(server));
     // So that http://localhost:<port> answers whether localhost resolves to 127.0.0.1 or ::1.
-    const ipv6 = await listenBestEffort(createServer(handle), port, '::1');
+    const ipv6Server = createServer(handle);
+    ipv6Server.on('checkContinue', handle);
+    const ipv6 = await listenBestEffort(ipv6Server, port, '::1');
     if (ipv6) cleanups.push(() => close(ipv6));
 
     const url = `http://${HOST}:${port}`;
@@ -199,7 +238,17 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     };
     const envFile = join(dataDir, LOCAL_ENV_FILE);
     const envText = `${JSON.stringify(env, null, 2)}\n`;
-    await writeFile(envFile, envText);
+    await writeFile(envFile, envText, { mode: PRIVATE_FILE_MODE });
+    // Once more now that every part has written its files (a tool spawned before the umask keeps its own).
+    for (const problem of await makePrivate(dataDir)) privacy.add(problem);
+    if (memory) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
+    const privacyWarnings = [...privacy];
+    if (privacyWarnings.length > 0) {
+      // Said even with --quiet: the data folder holds passwords and keys.
+      console.error(
+        `Local mode could not make all of its data private; other users of this machine may read:\n${privacyWarnings.map((line) => `  - ${line}`).join('\n')}`,
+      );
+    }
     // A throw-away run leaves nothing behind; a kept one leaves the ids for the next start and the CLI.
     if (memory) cleanups.push(() => removeIfUnchanged(envFile, envText));
 
@@ -213,6 +262,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       tableName: LOCAL_TABLE_NAME,
       dataDir,
       routeSummary,
+      privacyWarnings,
       stop: () => {
         stopping ??= stopAll();
         return stopping;
@@ -222,6 +272,20 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     await stopAll();
     throw error;
   }
+}
+
+/** The dev stage's per-caller rate limit, as its web ACL applies it (RATE_LIMIT_PER_CALLER, RATE_LIMIT_WINDOW_SECONDS). */
+function callerRateLimit(env: NodeJS.ProcessEnv): RateLimit {
+  const { perCaller, windowSeconds } = rateLimitsOf(env, 'dev');
+  return { limit: perCaller, windowSeconds };
+}
+
+/**
+ * The status index's shard count: prod's default, so a laptop runs the layout that runs at scale;
+ * STATUS_SHARDS overrides it (to rehearse `make reshard`, start with the new count as a deploy would).
+ */
+export function localStatusShards(env: NodeJS.ProcessEnv = process.env): number {
+  return readConfig({ STATUS_SHARDS: env.STATUS_SHARDS || String(STAGE_DEFAULTS.prod.statusShards) }).statusShards;
 }
 
 /** The page-token HMAC secret: generated once per data folder, kept with mode 0600. */

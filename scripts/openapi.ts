@@ -18,7 +18,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'No valid Cognito ID token in Authorization (answered by API Gateway: {"message":"Unauthorized"})',
   403: 'forbidden: the caller is not in the admin group',
   404: 'not_found: no such task for this caller',
-  409: 'idempotency_key_reused: the Idempotency-Key was used with another body',
+  409: 'idempotency_key_reused: the Idempotency-Key was used with another body; quota_exceeded: the caller has MAX_TASKS_PER_USER tasks already (details[0].limit)',
   412: 'precondition_failed: If-Match does not match the task version',
   413: 'payload_too_large: the body is over 16 KiB',
   415: 'unsupported_media_type: the body is not application/json',
@@ -75,6 +75,12 @@ function operation(route: RouteDefinition) {
         ...(route.success.body ? { content: jsonContent(schemaOf(route.success.body, 'output')) } : {}),
       },
       ...Object.fromEntries(errorResponses),
+      429: {
+        description:
+          'Too Many Requests, answered before the function: the web ACL’s rate limits (per caller, per IP), stage throttling, or (local mode) a full function queue',
+        headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } },
+        content: jsonContent({ $ref: '#/components/schemas/GatewayMessage' }),
+      },
     },
   };
 }
@@ -104,7 +110,15 @@ export function buildOpenApiDocument() {
           'x-amazon-apigateway-authtype': 'cognito_user_pools',
         },
       },
-      schemas: { Error: schemaOf(errorSchema, 'output') },
+      schemas: {
+        Error: schemaOf(errorSchema, 'output'),
+        GatewayMessage: {
+          type: 'object',
+          description: 'An answer API Gateway or the web ACL gives itself, in API Gateway’s own shape',
+          properties: { message: { type: 'string' } },
+          required: ['message'],
+        },
+      },
     },
   };
 }

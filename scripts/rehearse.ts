@@ -110,23 +110,20 @@ export async function rehearse(stages: readonly Stage[], keep = false): Promise<
     build(join(work, 'dist'));
     let results: StageResult[] = [];
     await withTool('deploy rehearsal', 'moto_server', async (motoServer) => {
-      moto = await startMoto(motoServer);
-      console.log(`▶ rehearsal: moto on ${moto.endpoint}; ${stages.join(', ')} in parallel`);
-      await createStateBucket(moto.endpoint);
-      // The second build runs once both stacks are applied, so no apply reads a zip while it is rewritten.
-      let releaseRebuild: () => void = () => {};
-      const applied = new Promise<void>((resolve) => {
-        releaseRebuild = resolve;
-      });
-      let pending = stages.length;
-      const rebuilt = applied.then(() => build(join(work, 'dist')));
-      const running = stages.map((stage) =>
-        rehearseStageWhenApplied(stage, moto as Moto, join(work, stage), rebuilt, () => {
-          pending -= 1;
-          if (pending === 0) releaseRebuild();
+      const emulator = await startMoto(motoServer);
+      moto = emulator;
+      console.log(`▶ rehearsal: moto on ${emulator.endpoint}; ${stages.join(', ')} in parallel`);
+      await createStateBucket(emulator.endpoint);
+      const logOf = (stage: Stage) => (line: string) => console.log(`  [${stage}] ${line}`);
+      // Every apply settles before the second build rewrites the zips the stacks point at.
+      results = await allOrFirstError(stages.map((stage) => applyAndCheck(stage, emulator, join(work, stage), logOf(stage))));
+      build(join(work, 'dist'));
+      await allOrFirstError(
+        stages.map(async (stage) => {
+          await replanAfterRebuild(stage, emulator, join(work, stage), logOf(stage));
+          await destroy(stage, emulator, join(work, stage), logOf(stage));
         }),
       );
-      results = await Promise.all(running);
     });
     return results;
   } finally {
@@ -136,19 +133,12 @@ export async function rehearse(stages: readonly Stage[], keep = false): Promise<
   }
 }
 
-/** rehearseStage, telling the caller once its apply (and checks) are done, or failed. */
-async function rehearseStageWhenApplied(stage: Stage, moto: Moto, outdir: string, rebuilt: Promise<void>, appliedDone: () => void) {
-  const log = (line: string) => console.log(`  [${stage}] ${line}`);
-  let result: StageResult;
-  try {
-    result = await applyAndCheck(stage, moto, outdir, log);
-  } finally {
-    appliedDone();
-  }
-  await rebuilt;
-  await replanAfterRebuild(stage, moto, outdir, log);
-  await destroy(stage, moto, outdir, log);
-  return result;
+/** Promise.all that waits for every promise (no terraform left running) before failing with the first error. */
+async function allOrFirstError<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 }
 
 export function summaryLine(results: StageResult[]): string {

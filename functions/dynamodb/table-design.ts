@@ -2,11 +2,13 @@
  * The single-table layout, as plain data: the infrastructure and local mode both create the table
  * from this, and the repository builds its keys to match it.
  *
- * Access patterns (one request, one query each):
+ * Access patterns (one lookup or query each; the admin view one query per shard):
  *   a user's task by id            GetItem   PK=USER#<sub>, SK=TASK#<id>
  *   a user's tasks, newest first   Query     PK=USER#<sub>, SK begins_with TASK#, descending
  *   a user's tasks with a status   Query     GSI2: GSI2PK=USER#<sub>#STATUS#<s>, GSI2SK=TASK#<id>, descending
- *   all tasks with a status        Query     GSI1: GSI1PK=STATUS#<s>, GSI1SK=<created_at>, descending (admin)
+ *   all tasks with a status        Query     GSI1: GSI1PK=STATUS#<s>#<shard>, GSI1SK=<created_at>#<id>, descending,
+ *                                            once per shard, merged (admin; see shards.ts and layout-record.ts)
+ *   the status index's layout      Query     GSI1: GSI1PK=META#STATUS_INDEX_LAYOUT (admin, cached)
  *   an idempotent create's record  PutItem   PK=USER#<sub>, SK=IDEMPOTENCY#<key>, expires by TTL
  */
 export const tableDesign = {

@@ -12,27 +12,72 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError, PreconditionFailedError } from '../tasks/errors.ts';
+import { invalidPageToken, NotFoundError, PreconditionFailedError } from '../tasks/errors.ts';
 import type { IdempotencyRecord, PageRequest, TaskRepository } from '../tasks/repository.ts';
 import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from '../tasks/task.ts';
-import { idempotencySk, statusPk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
+import { ULID_PATTERN } from '../tasks/schemas.ts';
+import { idempotencySk, QUOTA_SK, statusPk, statusSk, TASK_SK_PREFIX, taskKeys, taskSk, userPk, userStatusPk } from './keys.ts';
+import { readRounds } from './layout-record.ts';
+import { mergeNewestFirst, type SortedRun } from './shard-merge.ts';
+import { shardOf } from './shards.ts';
+import { LAYOUT_CACHE_MS, readLayoutRecord } from './status-layout.ts';
 import { STATUS_INDEX, tableDesign, USER_STATUS_INDEX } from './table-design.ts';
 
 type Item = Record<string, unknown>;
 
 const KEYS_OF = {
   table: ['PK', 'SK'],
-  [STATUS_INDEX]: ['PK', 'SK', 'GSI1PK', 'GSI1SK'],
   [USER_STATUS_INDEX]: ['PK', 'SK', 'GSI2PK', 'GSI2SK'],
 } as const;
 
-export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableName: string): TaskRepository {
+/** `<created_at>#<task id>`: the status index's sort key, which the admin view's cursor holds. */
+const STATUS_CURSOR = new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z#${ULID_PATTERN.source.replace(/^\^|\$$/g, '')}$`);
+
+export interface TaskStoreOptions {
+  /** Shards of the status index that writes use (STATUS_SHARDS); 1 is the unsharded layout. */
+  statusShards: number;
+  /** How long the status index's layout record is trusted (tests that reshard set 0). */
+  layoutCacheMs?: number;
+}
+
+export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableName: string, options: TaskStoreOptions): TaskRepository {
+  const { statusShards, layoutCacheMs = LAYOUT_CACHE_MS } = options;
+
+  /** One conditional ADD on the owner's counter item; false when its condition fails. */
+  async function addToCount(ownerId: string, delta: 1 | -1, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { PK: userPk(ownerId), SK: QUOTA_SK },
+          UpdateExpression: 'ADD #count :delta SET #entity = :entity',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#count': 'task_count', '#entity': 'entity' },
+          ExpressionAttributeValues: { ':delta': delta, ':entity': 'quota', ...values },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  function reserveTaskSlot(ownerId: string, limit: number): Promise<boolean> {
+    return addToCount(ownerId, 1, 'attribute_not_exists(#count) OR #count < :limit', { ':limit': limit });
+  }
+
+  async function releaseTaskSlot(ownerId: string): Promise<void> {
+    // Never below zero: tasks stored before the counter existed are not in it.
+    await addToCount(ownerId, -1, '#count > :zero', { ':zero': 0 });
+  }
+
   async function insert(ownerId: string, task: Task): Promise<boolean> {
     try {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...taskKeys(ownerId, task.task_id, task.status, task.created_at), entity: 'task', owner_id: ownerId, ...task },
+          Item: taskItem(ownerId, task, statusShards),
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -126,14 +171,51 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     return queryPage(query, page, status ? USER_STATUS_INDEX : 'table', toTask);
   }
 
-  function listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>> {
-    const query: QueryCommandInput = {
-      TableName: tableName,
-      IndexName: STATUS_INDEX,
-      KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': statusPk(status) },
+  /**
+   * Everyone's tasks with a status: one query per partition of the status index that may hold them
+   * (each for one item more than the page), merged newest first. The cursor is the sort key of the
+   * page's last task: every shard goes on strictly after it, so a shard's position needs no more, and
+   * a task that moves between shards (a reshard) never comes back on a later page.
+   */
+  async function listByStatus(status: TaskStatus, page: PageRequest): Promise<Page<OwnedTask>> {
+    const after = statusCursorOf(page.cursor);
+    const rounds = readRounds(status, statusShards, await readLayoutRecord(client, tableName, layoutCacheMs));
+    const runs: SortedRun<Item>[] = [];
+    for (const round of rounds)
+      runs.push(...(await Promise.all(round.map((partition) => queryPartition(partition, after, page.limit + 1)))));
+    // A task being moved by `make reshard` may be read twice, and its stand-in too: one task, one identity.
+    const merged = mergeNewestFirst(runs, page.limit, statusOrderKey, (item) => JSON.stringify([item.owner_id, item.task_id]));
+    const next = merged.last ?? after;
+    if (!merged.complete && next === undefined) throw new Error('The status index returned no progress');
+    return {
+      items: merged.items.map((item) => ({ ...toTask(item), owner_id: String(item.owner_id) })),
+      cursor: merged.complete ? undefined : { after: next },
     };
-    return queryPage(query, page, STATUS_INDEX, (item) => ({ ...toTask(item), owner_id: String(item.owner_id) }));
+  }
+
+  async function queryPartition(partition: string, after: string | undefined, limit: number): Promise<SortedRun<Item>> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: after === undefined ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND GSI1SK < :after',
+          ExpressionAttributeValues: { ':pk': partition, ...(after === undefined ? {} : { ':after': after }) },
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      // A task written before sharding has the bare creation time as its sort key, which sorts before
+      // `<time>#<id>`: the page's last task comes back if it is one of them. It is dropped (and should that
+      // leave nothing of a full read, the read goes on, so that the page still moves forward). Its
+      // neighbours of the same millisecond have no order among themselves: they may repeat, never vanish.
+      items.push(...(after === undefined ? Items : Items.filter((item) => statusOrderKey(item) !== after)));
+      start = LastEvaluatedKey;
+    } while (items.length === 0 && start !== undefined);
+    return { items, more: start !== undefined };
   }
 
   /**
@@ -167,8 +249,8 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
       assignments.push(`#${field} = :${field}`);
     }
     if (patch.status) {
-      // The status indexes move with the status, in the same write.
-      values[':gsi1pk'] = statusPk(patch.status);
+      // The status indexes move with the status, in the same write; the task keeps its shard.
+      values[':gsi1pk'] = statusPk(patch.status, shardOf(taskId, statusShards), statusShards);
       values[':gsi2pk'] = userStatusPk(ownerId, patch.status);
       assignments.push('GSI1PK = :gsi1pk', 'GSI2PK = :gsi2pk');
     }
@@ -224,13 +306,41 @@ export function createDynamoDbTaskStore(client: DynamoDBDocumentClient, tableNam
     return (await get(ownerId, taskId)) ? new PreconditionFailedError() : new NotFoundError();
   }
 
-  return { insert, claimIdempotencyKey, completeIdempotencyKey, get, listByOwner, listByStatus, update, delete: remove };
+  return {
+    reserveTaskSlot,
+    releaseTaskSlot,
+    insert,
+    claimIdempotencyKey,
+    completeIdempotencyKey,
+    get,
+    listByOwner,
+    listByStatus,
+    update,
+    delete: remove,
+  };
 }
 
 function conditionFor(expectedVersion: number | undefined, values: Record<string, unknown>): string {
   if (expectedVersion === undefined) return 'attribute_exists(PK)';
   values[':expected'] = expectedVersion;
   return 'attribute_exists(PK) AND #version = :expected';
+}
+
+/** A task as the table stores it: the task, its owner and every key attribute. */
+export function taskItem(ownerId: string, task: Task, statusShards: number): Item {
+  return { ...taskKeys(ownerId, task.task_id, task.status, task.created_at, statusShards), entity: 'task', owner_id: ownerId, ...task };
+}
+
+/** The admin view's order: creation time, then task id (what the status index's sort key spells). */
+function statusOrderKey(item: Item): string {
+  return statusSk(String(item.created_at), String(item.task_id));
+}
+
+function statusCursorOf(cursor: Record<string, unknown> | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const after = cursor.after;
+  if (Object.keys(cursor).length !== 1 || typeof after !== 'string' || !STATUS_CURSOR.test(after)) throw invalidPageToken();
+  return after;
 }
 
 function pick(item: Item, keys: readonly string[]): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { config } from '../config/env.ts';
 import { type FieldIssue, ForbiddenError, ValidationError } from '../tasks/errors.ts';
 import { ADMIN_GROUP } from '../routes.ts';
 import { corsHeaders } from './cors.ts';
+import { verifiedGroups } from './groups.ts';
 import { describeError, emitMetrics, logJson, traceIdOf } from './log.ts';
 import { metricsDocument } from './metrics.ts';
 import { type Caller, callerOf, headersOf, jsonBodyOf, queryOf } from './request.ts';
@@ -50,7 +51,7 @@ export function defineHandler<R extends RouteDefinition>(route: R, action: (requ
     let reply: Reply;
     let failure: unknown;
     try {
-      reply = await action(parseRequest(route, event, headers, requestId));
+      reply = await action(await parseRequest(route, event, headers, requestId));
     } catch (error) {
       reply = errorReply(error, requestId);
       failure = error;
@@ -84,14 +85,14 @@ export function defineHandler<R extends RouteDefinition>(route: R, action: (requ
   };
 }
 
-function parseRequest<R extends RouteDefinition>(
+async function parseRequest<R extends RouteDefinition>(
   route: R,
   event: APIGatewayProxyEvent,
   headers: Record<string, string>,
   requestId: string,
-): ValidRequest<R> {
+): Promise<ValidRequest<R>> {
   const caller = callerOf(event);
-  if (route.adminOnly && !caller.groups.includes(ADMIN_GROUP)) {
+  if (route.adminOnly && !(await verifiedGroups(headers.authorization, caller.userId)).includes(ADMIN_GROUP)) {
     throw new ForbiddenError(`Only members of the ${ADMIN_GROUP} group may do this`);
   }
   const rawBody = route.request.body ? jsonBodyOf(event, headers) : undefined;

@@ -1,25 +1,26 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { InvalidJsonError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError } from './http-errors.ts';
+import { isStorableUserId } from '../dynamodb/keys.ts';
 import { ValidationError } from '../tasks/errors.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export interface Caller {
   userId: string;
-  groups: string[];
 }
 
 /** Header names lower-cased; a header sent more than once keeps its last value, as API Gateway does. */
 export function headersOf(event: APIGatewayProxyEvent): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // A Map, then own properties: a header (or query parameter) may be called `__proto__` or `constructor`.
+  const headers = new Map<string, string>();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
+    if (value !== undefined) headers.set(name.toLowerCase(), value);
   }
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
     const last = values?.at(-1);
-    if (last !== undefined) headers[name.toLowerCase()] = last;
+    if (last !== undefined) headers.set(name.toLowerCase(), last);
   }
-  return headers;
+  return Object.fromEntries(headers);
 }
 
 /** Query parameters; a parameter given twice is ambiguous and rejected rather than silently picked. */
@@ -29,11 +30,9 @@ export function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
     .filter(([, values]) => (values?.length ?? 0) > 1)
     .map(([name]) => ({ field: `query.${name}`, message: 'must be given at most once' }));
   if (repeated.length > 0) throw new ValidationError(repeated);
-  const query: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
-    if (value !== undefined) query[name] = value;
-  }
-  return query;
+  return Object.fromEntries(
+    Object.entries(event.queryStringParameters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** The JSON body, or undefined when there is none. */
@@ -57,24 +56,12 @@ function isJsonMediaType(contentType: string | undefined): boolean {
 
 /**
  * The caller as the Cognito authorizer identified them. Identity comes from the verified claims only,
- * never from the body, path or query.
+ * never from the body, path or query. (Groups are not read from the claims: see groups.ts.)
  */
 export function callerOf(event: APIGatewayProxyEvent): Caller {
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
   const userId = claims.sub;
-  if (typeof userId !== 'string' || userId === '') throw new UnauthorizedError();
-  return { userId, groups: parseGroups(claims['cognito:groups']) };
-}
-
-/**
- * API Gateway REST passes `cognito:groups` as one string: "admin" or "admin,editors"; some set-ups show
- * it as "[admin editors]". Arrays are accepted too, for callers that pass claims through as JSON.
- */
-export function parseGroups(claim: unknown): string[] {
-  if (Array.isArray(claim)) return claim.filter((group): group is string => typeof group === 'string');
-  if (typeof claim !== 'string') return [];
-  return claim
-    .replace(/^\[|\]$/g, '')
-    .split(/[,\s]+/)
-    .filter(Boolean);
+  // A subject no storage key can hold (Cognito's are UUIDs) identifies nobody: 401, never a failed write.
+  if (typeof userId !== 'string' || !isStorableUserId(userId)) throw new UnauthorizedError();
+  return { userId };
 }

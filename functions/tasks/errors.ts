@@ -5,6 +5,8 @@
 export interface FieldIssue {
   field: string;
   message: string;
+  /** The limit a field's value ran into, when there is one. */
+  limit?: number;
 }
 
 export class DomainError extends Error {
@@ -23,6 +25,11 @@ export class ValidationError extends DomainError {
   constructor(details: FieldIssue[], message = 'The request is not valid') {
     super(400, 'validation_failed', message, details);
   }
+}
+
+/** A next_token that is forged, altered, expired by a format change, or made for another caller or query. */
+export function invalidPageToken(): ValidationError {
+  return new ValidationError([{ field: 'query.next_token', message: 'is not a valid page token for this query' }]);
 }
 
 export class NotFoundError extends DomainError {
@@ -46,5 +53,13 @@ export class PreconditionFailedError extends DomainError {
 export class IdempotencyKeyReusedError extends DomainError {
   constructor(message = 'This Idempotency-Key was already used with a different request body') {
     super(409, 'idempotency_key_reused', message);
+  }
+}
+
+export class QuotaExceededError extends DomainError {
+  constructor(readonly limit: number) {
+    super(409, 'quota_exceeded', `A user may have at most ${limit} tasks: delete some to create more`, [
+      { field: 'tasks', message: `at most ${limit} tasks per user`, limit },
+    ]);
   }
 }

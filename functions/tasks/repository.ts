@@ -19,6 +19,14 @@ export interface IdempotencyRecord {
 }
 
 export interface TaskRepository {
+  /**
+   * Counts one more task against the owner's quota, atomically, unless that would pass `limit`: false
+   * then. Reserved before a task is stored and released when it is not stored or is deleted, so the
+   * count is never below the owner's tasks (it can only lag above it, after a crash between two writes).
+   */
+  reserveTaskSlot(ownerId: string, limit: number): Promise<boolean>;
+  /** Counts one task less (never below zero). */
+  releaseTaskSlot(ownerId: string): Promise<void>;
   /** Stores a new task; false when a task with that id already exists. */
   insert(ownerId: string, task: Task): Promise<boolean>;
   /**

@@ -54,7 +54,7 @@ const limit = z
 const nextToken = z
   .string()
   .check(z.minLength(1), z.maxLength(2048))
-  .register(z.globalRegistry, { description: 'The next_token of the previous page, as given' });
+  .register(z.globalRegistry, { description: 'The next_token of the previous page, as given (honoured for 24 hours by default)' });
 
 export const listTasksQuery = z.strictObject({ status: z.optional(status), limit, next_token: z.optional(nextToken) });
 export const adminListTasksQuery = z.strictObject({ status: z._default(status, 'pending'), limit, next_token: z.optional(nextToken) });
@@ -100,7 +100,17 @@ export const errorSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
+    details: z.optional(
+      z.array(
+        z.object({
+          field: z.string(),
+          message: z.string(),
+          limit: z
+            .optional(z.number().check(z.int()))
+            .register(z.globalRegistry, { description: 'The limit the request ran into (quota_exceeded)' }),
+        }),
+      ),
+    ),
   }),
   request_id: z.string(),
 });

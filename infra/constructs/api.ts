@@ -56,7 +56,7 @@ export interface ApiOptions {
 export const AUTHORIZER_IDENTITY_SOURCE = 'method.request.header.Authorization';
 
 /** Gateway-generated errors, in the API's own error envelope. */
-export const GATEWAY_RESPONSES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'ACCESS_DENIED', 'THROTTLED'] as const;
+export const GATEWAY_RESPONSES = ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'ACCESS_DENIED', 'THROTTLED', 'WAF_FILTERED'] as const;
 
 /**
  * Errors the gateway answers itself (no token, throttled, …) keep API Gateway's own body,
@@ -160,6 +160,8 @@ export class Api extends Construct {
   readonly executionArn: string;
   readonly stageName: string;
   readonly accessLogGroupName: string;
+  /** The stage's ARN, for the web ACL association. */
+  readonly stageArn: string;
 
   constructor(scope: Construct, id: string, options: ApiOptions) {
     super(scope, id);
@@ -318,6 +320,7 @@ export class Api extends Construct {
     this.url = stage.invokeUrl;
     this.stageName = stage.stageName;
     this.accessLogGroupName = accessLogs.name;
+    this.stageArn = stage.arn;
   }
 
   /** OPTIONS on one resource: answered by API Gateway itself (MOCK), without authorization. */

@@ -10,7 +10,7 @@ import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP } from '../../functions/routes.ts';
-import { DOMAIN_SUFFIX_LENGTH } from '../config.ts';
+import { type AuthConfig, DOMAIN_SUFFIX_LENGTH, REFRESH_TOKEN_DAYS } from '../config.ts';
 import { PASSWORD_POLICY } from '../password-policy.ts';
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
@@ -18,23 +18,17 @@ export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
 export const EXPLICIT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
 /** USER_PASSWORD_AUTH sends the password itself to Cognito: only with AUTH_ALLOW_PASSWORD_FLOW=true. */
 export const PASSWORD_AUTH_FLOW = 'ALLOW_USER_PASSWORD_AUTH';
-/** Token lifetimes: short-lived ID/access tokens, a month of refresh. */
-export const TOKEN_VALIDITY = { accessTokenMinutes: 60, idTokenMinutes: 60, refreshTokenDays: 30 };
 
-export interface AuthOptions {
+export interface AuthOptions extends AuthConfig {
   prefix: string;
-  callbackUrls: string[];
-  logoutUrls: string[];
-  /** The hosted-UI domain prefix; by default `<prefix>-<hash of the pool id>`, unique among all AWS customers. */
-  domainPrefix?: string;
-  /** Also allow USER_PASSWORD_AUTH (AUTH_ALLOW_PASSWORD_FLOW). */
-  allowPasswordAuth: boolean;
   deletionProtection: boolean;
 }
 
 export class Auth extends Construct {
   readonly userPoolId: string;
   readonly userPoolArn: string;
+  /** The `iss` of the pool's tokens; its JWKS is at `<issuer>/.well-known/jwks.json`. */
+  readonly issuer: string;
   readonly clientId: string;
   readonly domain: string;
 
@@ -51,6 +45,9 @@ export class Auth extends Construct {
       mfaConfiguration: 'OPTIONAL',
       softwareTokenMfaConfiguration: { enabled: true },
       deletionProtection: options.deletionProtection ? 'ACTIVE' : 'INACTIVE',
+      emailConfiguration: options.email
+        ? { emailSendingAccount: 'DEVELOPER', sourceArn: options.email.identityArn, fromEmailAddress: options.email.fromAddress }
+        : { emailSendingAccount: 'COGNITO_DEFAULT' },
     });
 
     new CognitoUserGroup(this, 'admin-group', {
@@ -73,9 +70,9 @@ export class Auth extends Construct {
       supportedIdentityProviders: ['COGNITO'],
       callbackUrls: options.callbackUrls,
       logoutUrls: options.logoutUrls,
-      accessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
-      idTokenValidity: TOKEN_VALIDITY.idTokenMinutes,
-      refreshTokenValidity: TOKEN_VALIDITY.refreshTokenDays,
+      accessTokenValidity: options.tokenValidityMinutes,
+      idTokenValidity: options.tokenValidityMinutes,
+      refreshTokenValidity: REFRESH_TOKEN_DAYS,
       tokenValidityUnits: [{ accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' }],
     });
 
@@ -88,6 +85,7 @@ export class Auth extends Construct {
 
     this.userPoolId = pool.id;
     this.userPoolArn = pool.arn;
+    this.issuer = `https://${pool.endpoint}`;
     this.clientId = client.id;
     this.domain = domain.domain;
   }

@@ -31,6 +31,12 @@ export interface FunctionsOptions {
   timeoutSeconds: number;
   allowedOrigins: string[];
   logRetentionDays: number;
+  pageTokens: { keyVersion: number; ttlSeconds: number };
+  maxTasksPerUser: number;
+  /** The user pool's issuer: routes that decide on groups verify the caller's ID token with its keys. */
+  idTokenIssuer: string;
+  /** STATUS_SHARDS: every function builds status-index keys with the same count. */
+  statusShards: number;
 }
 
 /** What the API needs to wire one route to its function, and monitoring to watch it. */
@@ -126,10 +132,17 @@ export class Functions extends Construct {
       const environment: Record<string, string> = {
         TABLE_NAME: options.storage.tableName,
         ALLOWED_ORIGINS: options.allowedOrigins.join(','),
+        MAX_TASKS_PER_USER: String(options.maxTasksPerUser),
+        STATUS_SHARDS: String(options.statusShards),
         // The Service dimension of the functions' metrics (functions/http/metrics.ts): one stage's alone.
         SERVICE_NAME: options.prefix,
       };
-      if (route.paginated) environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
+      if (route.adminOnly) environment.ID_TOKEN_ISSUER = options.idTokenIssuer;
+      if (route.paginated) {
+        environment.PAGE_TOKEN_KMS_KEY_ID = pageTokenKey.arn;
+        environment.PAGE_TOKEN_KEY_VERSION = String(options.pageTokens.keyVersion);
+        environment.PAGE_TOKEN_TTL_SECONDS = String(options.pageTokens.ttlSeconds);
+      }
 
       const fn = new LambdaFunction(this, `${route.handler}-fn`, {
         functionName: name,

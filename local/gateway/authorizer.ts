@@ -5,7 +5,11 @@
  * to the integration as strings. Unlike SAM and serverless-offline, nothing is skipped or merely decoded.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { tokenOf } from '../../functions/http/groups.ts';
 import { javaDate } from './dates.ts';
+
+/** The token in an Authorization header: the raw JWT, or `Bearer <JWT>` (the functions read it the same way). */
+export const tokenFrom = tokenOf;
 
 export type AuthorizerResult =
   | { ok: true; claims: Record<string, string> }
@@ -30,7 +34,7 @@ const EXPIRED: AuthorizerResult = { ok: false, status: 401, message: 'The incomi
 export function createCognitoAuthorizer(options: CognitoAuthorizerOptions): Authorizer {
   const keys = typeof options.jwks === 'function' ? options.jwks : createLocalJWKSet(options.jwks);
   return async (authorization) => {
-    const token = tokenFrom(authorization);
+    const token = tokenOf(authorization);
     if (!token) return UNAUTHORIZED;
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -50,28 +54,20 @@ export function createCognitoAuthorizer(options: CognitoAuthorizerOptions): Auth
   };
 }
 
-/** The token in an Authorization header: the raw JWT, or `Bearer <JWT>`. */
-export function tokenFrom(authorization: string | undefined): string | undefined {
-  const value = authorization?.trim();
-  if (!value) return undefined;
-  const bearer = /^bearer\s+(.+)$/i.exec(value);
-  const token = (bearer ? bearer[1] : value)?.trim();
-  return token || undefined;
-}
-
 /**
  * API Gateway REST flattens the claims to strings: numbers as decimal strings, `exp`/`iat` as Java dates
  * ("Mon Apr 06 23:14:41 UTC 2020"), booleans as "true"/"false", and `cognito:groups` as one
  * comma-joined string.
  */
 export function claimsAsApiGatewayPassesThem(payload: JWTPayload): Record<string, string> {
-  const claims: Record<string, string> = {};
+  const claims: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(payload)) {
     if (value === undefined || value === null) continue;
-    if ((name === 'exp' || name === 'iat') && typeof value === 'number') claims[name] = javaDate(value);
-    else if (Array.isArray(value)) claims[name] = value.map(String).join(',');
-    else if (typeof value === 'object') claims[name] = JSON.stringify(value);
-    else claims[name] = String(value);
+    if ((name === 'exp' || name === 'iat') && typeof value === 'number') claims.push([name, javaDate(value)]);
+    else if (Array.isArray(value)) claims.push([name, value.map(String).join(',')]);
+    else if (typeof value === 'object') claims.push([name, JSON.stringify(value)]);
+    else claims.push([name, String(value)]);
   }
-  return claims;
+  // Own properties whatever the claim's name (a token may carry a `__proto__` claim).
+  return Object.fromEntries(claims);
 }

@@ -98,15 +98,16 @@ export function buildProxyEvent(request: IncomingRequest, context: EventContext)
  * headers its load balancer would.
  */
 function headersOf(request: IncomingRequest) {
+  // Maps, not plain objects: a client's header may be called `__proto__` or `constructor`.
   const names = new Map<string, string>();
-  const multiValueHeaders: Record<string, string[]> = {};
+  const multi = new Map<string, string[]>();
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     const existing = names.get(key);
-    if (existing) (multiValueHeaders[existing] as string[]).push(value);
+    if (existing) multi.get(existing)?.push(value);
     else {
       names.set(key, name);
-      multiValueHeaders[name] = [value];
+      multi.set(name, [value]);
     }
   };
   for (let index = 0; index + 1 < request.rawHeaders.length; index += 2) {
@@ -114,14 +115,15 @@ function headersOf(request: IncomingRequest) {
   }
   const forwardedFor = names.get('x-forwarded-for');
   if (forwardedFor) {
-    const values = multiValueHeaders[forwardedFor] as string[];
+    const values = multi.get(forwardedFor) as string[];
     values.splice(0, values.length, `${values.join(', ')}, ${request.sourceIp}`);
   } else add('X-Forwarded-For', request.sourceIp);
   if (!names.has('x-forwarded-port')) add('X-Forwarded-Port', String(request.localPort));
   if (!names.has('x-forwarded-proto')) add('X-Forwarded-Proto', 'http');
   if (!names.has('x-amzn-trace-id')) add('X-Amzn-Trace-Id', traceId());
-  const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(multiValueHeaders)) headers[name] = values.at(-1) as string;
+  // Object.fromEntries defines own properties, so any name (even `__proto__`) is kept as sent.
+  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(multi);
+  const headers: Record<string, string> = Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) as string]));
   return { headers, multiValueHeaders };
 }
 
@@ -130,15 +132,16 @@ export function queryOf(rawQuery: string): {
   single: Record<string, string> | null;
   multi: Record<string, string[]> | null;
 } {
-  const multi: Record<string, string[]> = {};
+  const multi = new Map<string, string[]>();
   for (const [name, value] of new URLSearchParams(rawQuery)) {
     if (name === '') continue;
-    multi[name] ??= [];
-    multi[name].push(value);
+    const values = multi.get(name);
+    if (values) values.push(value);
+    else multi.set(name, [value]);
   }
-  if (Object.keys(multi).length === 0) return { single: null, multi: null };
-  const single = Object.fromEntries(Object.entries(multi).map(([name, values]) => [name, values.at(-1) as string]));
-  return { single, multi };
+  if (multi.size === 0) return { single: null, multi: null };
+  const single = Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) as string]));
+  return { single, multi: Object.fromEntries(multi) };
 }
 
 function decodePath(rawPath: string): string {

@@ -2,7 +2,10 @@
  * The local API Gateway (REST, Lambda proxy integrations): resources and methods from the route table,
  * the Cognito authorizer in front of every method, CORS preflight from the shared CORS config, the
  * 10 MB payload limit, the 29 s integration timeout, gateway responses shaped like API Gateway's, and one
- * access-log line per request. A function stopped at its own timeout (shorter: the infrastructure caps it
+ * access-log line per request. In front of it, the web ACL's per-caller rate limit (limits.ts); behind it,
+ * a bounded number of concurrent invocations per function, with a bounded queue. A request is routed and
+ * authorized before its body is read; one refused earlier (or too long) is answered without reading the
+ * rest, and `100 Continue` is only sent to a request that will be served. A function stopped at its own timeout (shorter: the infrastructure caps it
  * at 28 s) is a failed invocation, 502 Internal server error, as in AWS; 504 is for a wait past 29 s.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,10 +14,17 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorizer } from './authorizer.ts';
 import { gatewayPreflightHeaders, gatewayResponseHeaders } from '../../functions/http/cors.ts';
 import { buildProxyEvent, type HttpResponse, type IncomingRequest, toHttpResponse } from './event.ts';
+import { type ConcurrencyLimit, createConcurrencyLimiter, createRateLimiter, type RateLimit, type Release } from './limits.ts';
 import { createRouter, type RouteInfo, type Router } from './routing.ts';
 
 export const INTEGRATION_TIMEOUT_MS = 29_000;
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** Four invocations of a function at a time (a sandbox is one thread), 256 more waiting: a burst queues instead of timing out. */
+export const DEFAULT_CONCURRENCY: ConcurrencyLimit = { perFunction: 4, queue: 256 };
+/** A full queue empties quickly: try again in a second. */
+const QUEUE_FULL_RETRY_AFTER_SECONDS = 1;
+/** A client still sending a body the gateway refused gets this long to read the answer before the connection is dropped. */
+const REFUSED_BODY_GRACE_MS = 5000;
 
 /** Invokes a route's function; rejects when the function fails. `signal` aborts when the gateway gives up. */
 export type Invoke = (route: RouteInfo, event: APIGatewayProxyEvent, signal: AbortSignal) => Promise<unknown>;
@@ -28,6 +38,10 @@ export interface GatewayOptions {
   stage?: string;
   timeoutMs?: number;
   maxPayloadBytes?: number;
+  /** Each function's concurrent invocations and queue (DEFAULT_CONCURRENCY without it). */
+  concurrency?: ConcurrencyLimit;
+  /** The web ACL's per-caller rate limit (requests per window and Authorization header); none without it. */
+  rateLimit?: RateLimit;
   /** Receives each access-log line; none are written without it. */
   accessLog?: (line: string) => void;
   /** Receives gateway-side errors (a failed function, a malformed result, a timeout). */
@@ -45,6 +59,12 @@ interface GatewayAnswer {
   errorDetail?: string;
 }
 
+/** How the gateway gets at a request's body: read only once the request may reach a function. */
+interface BodyReader {
+  /** The body (after `100 Continue` when the client waits for it), or undefined once it passes the limit. */
+  read(): Promise<Buffer | undefined>;
+}
+
 export function createGateway(options: GatewayOptions) {
   const routers = new WeakMap<readonly RouteInfo[], Router>();
   const routerFor = (table: readonly RouteInfo[]) => {
@@ -58,6 +78,8 @@ export function createGateway(options: GatewayOptions) {
   const stage = options.stage ?? 'local';
   const timeoutMs = options.timeoutMs ?? INTEGRATION_TIMEOUT_MS;
   const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
+  const acquire = createConcurrencyLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const rateLimited = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
 
   const gatewayResponse = (status: number, message: string, errorType: string, requestId: string): HttpResponse => {
     const headers: Array<[string, string]> = [
@@ -69,15 +91,28 @@ export function createGateway(options: GatewayOptions) {
     return { status, headers, body: Buffer.from(JSON.stringify({ message })) };
   };
 
-  async function answer(req: IncomingMessage, requestId: string, body: () => Promise<Buffer | undefined>): Promise<GatewayAnswer> {
+  async function answer(req: IncomingMessage, requestId: string, body: BodyReader): Promise<GatewayAnswer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
     const origin = header(req, 'origin');
+    const authorization = header(req, 'authorization');
     const fail = (status: number, message: string, errorType: string, error?: string): GatewayAnswer => ({
       response: gatewayResponse(status, message, errorType, requestId),
       ...(error ? { error } : {}),
     });
+    const tooMany = (retryAfterSeconds: number, error: string): GatewayAnswer => {
+      const refused = fail(429, 'Too Many Requests', 'TooManyRequestsException', error);
+      refused.response.headers.push(['Retry-After', String(retryAfterSeconds)]);
+      return refused;
+    };
+
+    // The web ACL comes first, before routing and authorization: its per-caller rule counts every
+    // request that carries an Authorization header, valid or not.
+    if (rateLimited && authorization !== undefined) {
+      const decision = rateLimited(authorization);
+      if (!decision.ok) return tooMany(decision.retryAfterSeconds, 'per-caller rate limit');
+    }
 
     let table: readonly RouteInfo[];
     try {
@@ -102,53 +137,65 @@ export function createGateway(options: GatewayOptions) {
     const route = resource?.methods.get(method);
     if (!resource || !route) return fail(403, 'Missing Authentication Token', 'MissingAuthenticationTokenException');
 
-    const declaredLength = Number(header(req, 'content-length') ?? 0);
-    const payload = declaredLength > maxPayloadBytes ? undefined : await body();
-    if (!payload) {
-      const tooLong = fail(413, 'Request Too Long', 'RequestTooLongException');
-      tooLong.response.headers.push(['Connection', 'close']);
-      return tooLong;
-    }
+    const tooLong = () => fail(413, 'Request Too Long', 'RequestTooLongException');
+    if (Number(header(req, 'content-length') ?? 0) > maxPayloadBytes) return tooLong();
 
-    const authorized = await options.authorize(header(req, 'authorization'));
+    // Authorized before a byte of the body is read: an anonymous upload costs nothing.
+    const authorized = await options.authorize(authorization);
     if (!authorized.ok) return { ...fail(authorized.status, authorized.message, authorized.errorType), resource: resource.resource };
 
-    const request: IncomingRequest = {
-      method,
-      rawPath,
-      rawQuery: url.search.slice(1),
-      rawHeaders: req.rawHeaders,
-      body: payload,
-      sourceIp: normalizeIp(req.socket.remoteAddress),
-      localPort: req.socket.localPort ?? 0,
-      protocol: `HTTP/${req.httpVersion}`,
-    };
-    const event = buildProxyEvent(request, {
-      requestId,
-      stage,
-      resource: resource.resource,
-      pathParameters: resource.pathParameters,
-      claims: authorized.claims,
-      now: new Date(),
-    });
-
+    // API Gateway's integration timeout covers the wait for a turn as well as the invocation.
     const started = performance.now();
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer = setTimeout(() => {
+        resolve('timeout'); // first: what the aborted function does next must not win the race
+        abort.abort(new Error('integration timeout'));
+      }, timeoutMs);
     });
+    const gaveUp = (): GatewayAnswer => ({
+      ...fail(504, 'Endpoint request timed out', 'IntegrationTimeout', `no answer within ${timeoutMs} ms`),
+      resource: resource.resource,
+      integrationLatency: Math.round(performance.now() - started),
+    });
+    const turn = acquire(route.handler, abort.signal);
+    if (turn === 'full') {
+      clearTimeout(timer);
+      return {
+        ...tooMany(QUEUE_FULL_RETRY_AFTER_SECONDS, `${route.handler}: every invocation slot and queue place taken`),
+        resource: resource.resource,
+      };
+    }
+    let release: Release | undefined;
     try {
+      release = await turn.catch(() => undefined);
+      if (!release) return gaveUp();
+      const payload = await Promise.race([body.read(), timedOut]);
+      if (payload === 'timeout') return gaveUp();
+      if (!payload) return { ...tooLong(), resource: resource.resource };
+
+      const request: IncomingRequest = {
+        method,
+        rawPath,
+        rawQuery: url.search.slice(1),
+        rawHeaders: req.rawHeaders,
+        body: payload,
+        sourceIp: normalizeIp(req.socket.remoteAddress),
+        localPort: req.socket.localPort ?? 0,
+        protocol: `HTTP/${req.httpVersion}`,
+      };
+      const event = buildProxyEvent(request, {
+        requestId,
+        stage,
+        resource: resource.resource,
+        pathParameters: resource.pathParameters,
+        claims: authorized.claims,
+        now: new Date(),
+      });
       const result = await Promise.race([options.invoke(route, event, abort.signal), timedOut]);
       const integrationLatency = Math.round(performance.now() - started);
-      if (result === 'timeout') {
-        abort.abort();
-        return {
-          ...fail(504, 'Endpoint request timed out', 'IntegrationTimeout', `no answer within ${timeoutMs} ms`),
-          resource: resource.resource,
-          integrationLatency,
-        };
-      }
+      if (result === 'timeout') return gaveUp();
       const response = toHttpResponse(result);
       if (!response) {
         return {
@@ -171,16 +218,26 @@ export function createGateway(options: GatewayOptions) {
       };
     } finally {
       clearTimeout(timer);
+      release?.();
     }
   }
 
+  /** Serves one request; also the server's `checkContinue` listener, so `100 Continue` is sent only when a body is wanted. */
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const started = performance.now();
     const requestTime = new Date();
+    let bodyRead = false;
+    const body: BodyReader = {
+      read: () => {
+        bodyRead = true;
+        if ((header(req, 'expect') ?? '').toLowerCase() === '100-continue') res.writeContinue();
+        return readBody(req, maxPayloadBytes);
+      },
+    };
     let result: GatewayAnswer;
     try {
-      result = await answer(req, requestId, () => readBody(req, maxPayloadBytes));
+      result = await answer(req, requestId, body);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       result = {
@@ -189,6 +246,12 @@ export function createGateway(options: GatewayOptions) {
       };
     }
     let { response } = result;
+    // Answered without taking the whole body (refused before reading it, or too long): nothing more is
+    // read, and the connection is not reused. A client still sending gets a moment to read the answer.
+    if (hasBody(req) && (!bodyRead || !req.readableEnded)) {
+      response.headers.push(['Connection', 'close']);
+      stopReading(req);
+    }
     try {
       writeResponse(res, response);
     } catch (error) {
@@ -226,6 +289,29 @@ export function createGateway(options: GatewayOptions) {
   };
 }
 
+/**
+ * Reads no more of a request's body, and closes its connection gently once the answer is out. Left to
+ * itself, Node would read and drop the rest (req._dump) and destroy the socket as soon as the answer is
+ * flushed: a client still sending then gets ECONNRESET or EPIPE instead of the answer. Instead the body
+ * stays unread (TCP holds the client back), the gateway's side of the connection is closed after the
+ * answer, and the socket is dropped after a grace period in which the client can read it.
+ */
+function stopReading(req: IncomingMessage): void {
+  // A 'data' listener marks the body as consumed, so Node does not dump it; pausing then reads nothing.
+  req.on('data', () => undefined);
+  req.pause();
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), REFUSED_BODY_GRACE_MS).unref();
+  };
+}
+
+/** Whether the request says a body follows. */
+function hasBody(req: IncomingMessage): boolean {
+  return Number(header(req, 'content-length') ?? 0) > 0 || header(req, 'transfer-encoding') !== undefined;
+}
+
 function writeResponse(res: ServerResponse, response: HttpResponse): void {
   const grouped = new Map<string, { name: string; values: string[] }>();
   for (const [name, value] of response.headers) {
@@ -240,27 +326,24 @@ function writeResponse(res: ServerResponse, response: HttpResponse): void {
   res.end(response.body);
 }
 
-/** The request body, or undefined once it passes `limit` bytes (the rest is discarded). */
+/** The request body, or undefined once it passes `limit` bytes: then reading stops (nothing more is kept). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
-      if (size > limit) {
-        if (!tooLarge) {
-          tooLarge = true;
-          chunks.length = 0;
-          resolve(undefined);
-        }
+      if (size <= limit) {
+        chunks.push(chunk);
         return;
       }
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!tooLarge) resolve(Buffer.concat(chunks));
-    });
+      chunks.length = 0;
+      req.off('data', onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

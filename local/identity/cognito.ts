@@ -5,6 +5,9 @@
  *    configuration endpoints publish that key instead of the one in the package;
  *  - state lives in the data folder given, not in ./.cognito of the working directory;
  *  - no Lambda triggers (they would load aws-sdk v2 for nothing), and messages go to our log;
+ *  - attributes Cognito owns (`sub`, `identities`, `cognito:*`) cannot be given, changed or removed by a
+ *    caller (cognito-local keeps a `sub` given to SignUp or AdminCreateUser, so one user could sign up
+ *    as another), and no token is issued for a `sub` two users of a pool hold;
  *  - browsers are held to the stack's allowed origins. The package's app answers every request with
  *    `Access-Control-Allow-Origin: *`, which would let any web page the developer visits call ListUsers,
  *    AdminConfirmSignUp, AdminAddUserToGroup… on this port. A request whose Origin is not allowed is
@@ -80,6 +83,7 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
   );
   const { otp } = load<typeof import('cognito-local/lib/services/otp.js')>('./lib/services/otp.js');
   const { Router } = load<typeof import('cognito-local/lib/server/Router.js')>('./lib/server/Router.js');
+  const { InvalidParameterError, NotAuthorizedError } = load<typeof import('cognito-local/lib/errors.js')>('./lib/errors.js');
   const { createServer: createCognitoApp } = load<typeof import('cognito-local/lib/server/server.js')>('./lib/server/server.js');
   type Logger = Parameters<typeof createCognitoApp>[1];
   const pino = load<(options: { level: string; base: Record<string, string> }) => Logger>('pino');
@@ -118,10 +122,14 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
     } as Services['config'],
     messages: new MessagesService(noTriggers, new MessageDeliveryService(sender)),
     otp,
-    tokenGenerator: new LocalTokenGenerator(clock, options.key, issuerOf),
+    tokenGenerator: new LocalTokenGenerator(clock, options.key, issuerOf, async (userPoolId, sub) => {
+      const users = await (await cognito.getUserPool(ctx, userPoolId)).listUsers(ctx);
+      const holders = users.filter((user) => user.Attributes?.some(({ Name, Value }) => Name === 'sub' && Value === sub)).length;
+      if (holders !== 1) throw new NotAuthorizedError('This user’s sub is not unique in the pool; no token is issued for it');
+    }),
     triggers: noTriggers,
   };
-  const router = Router(services);
+  const router = withOwnedAttributesGuarded(Router(services), (name) => new InvalidParameterError(name));
   const app = createCognitoApp(router, logger, services.config.ServerConfig, services).application;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -162,6 +170,42 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
     issuerOf,
     call: async <T>(operation: string, request: Record<string, unknown>) => (await router(operation)(ctx, request)) as T,
     stop: () => close(server),
+  };
+}
+
+/** Attributes only Cognito sets: a caller may not give, change or delete them (AWS refuses that too). */
+export function isCognitoOwnedAttribute(name: string): boolean {
+  return name === 'sub' || name === 'identities' || name.startsWith('cognito:');
+}
+
+/** The operations that write a user's attributes, and where their request names them. */
+const ATTRIBUTE_WRITES: Record<string, (request: Record<string, unknown>) => unknown[]> = {
+  SignUp: (request) => listOf(request.UserAttributes),
+  AdminCreateUser: (request) => listOf(request.UserAttributes),
+  AdminUpdateUserAttributes: (request) => listOf(request.UserAttributes),
+  UpdateUserAttributes: (request) => listOf(request.UserAttributes),
+  AdminDeleteUserAttributes: (request) => listOf(request.UserAttributeNames),
+  DeleteUserAttributes: (request) => listOf(request.UserAttributeNames),
+};
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+type CognitoRouter = ReturnType<typeof import('cognito-local/lib/server/Router.js').Router>;
+
+/** cognito-local's router, refusing a request that writes an attribute Cognito owns (before anything is stored). */
+function withOwnedAttributesGuarded(router: CognitoRouter, refusal: (message: string) => Error): CognitoRouter {
+  return (target) => {
+    const names = Object.hasOwn(ATTRIBUTE_WRITES, target) ? ATTRIBUTE_WRITES[target] : undefined;
+    const route = router(target);
+    if (!names) return route;
+    return async (ctx, request) => {
+      for (const entry of names((request ?? {}) as Record<string, unknown>)) {
+        const name = typeof entry === 'string' ? entry : (entry as { Name?: unknown })?.Name;
+        if (typeof name === 'string' && isCognitoOwnedAttribute(name)) {
+          throw refusal(`user.${name}: Attribute cannot be set, changed or removed: Cognito assigns it`);
+        }
+      }
+      return route(ctx, request);
+    };
   };
 }
 

@@ -21,6 +21,8 @@ export class LocalTokenGenerator implements TokenGenerator {
     private readonly key: SigningKey,
     /** `<endpoint>/<pool id>`; a function because the endpoint's port is known only once it listens. */
     private readonly issuerOf: (userPoolId: string) => string,
+    /** Throws unless exactly one user of the pool holds `sub`: a token names its user by `sub` alone. */
+    private readonly ensureUniqueSub: (userPoolId: string, sub: string) => Promise<void>,
   ) {}
 
   async generate(
@@ -35,6 +37,7 @@ export class LocalTokenGenerator implements TokenGenerator {
     const attributes = Object.fromEntries((user.Attributes ?? []).map(({ Name, Value }) => [Name, Value]));
     const sub = attributes.sub;
     if (!sub) throw new Error(`User ${user.Username} has no sub attribute`);
+    await this.ensureUniqueSub(client.UserPoolId, sub);
     const eventId = randomUUID();
     const groups = userGroups.length > 0 ? { 'cognito:groups': [...userGroups] } : {};
     const custom = Object.fromEntries(Object.entries(attributes).filter(([name]) => name.startsWith('custom:')));

@@ -2,6 +2,7 @@
  * The local user pool, its app client and its groups (the route table's admin group): created on first
  * start, found again by name on every later one.
  */
+import { DEFAULT_TOKEN_VALIDITY_MINUTES, REFRESH_TOKEN_DAYS } from '../../infra/config.ts';
 import { PASSWORD_POLICY } from '../../infra/password-policy.ts';
 import type { CognitoServer } from './cognito.ts';
 
@@ -33,8 +34,25 @@ interface PoolDescription {
 interface ClientList {
   UserPoolClients?: { ClientId?: string; ClientName?: string }[];
 }
+interface ClientDescription {
+  UserPoolClient?: { IdTokenValidity?: number; AccessTokenValidity?: number; TokenValidityUnits?: Record<string, string> };
+}
 
-export async function ensureUserPool(cognito: CognitoServer, groups: readonly string[]): Promise<UserPoolIds> {
+/** The deployed app client's token lifetimes, in the Cognito API's spelling. */
+export function tokenValidity(minutes: number) {
+  return {
+    IdTokenValidity: minutes,
+    AccessTokenValidity: minutes,
+    RefreshTokenValidity: REFRESH_TOKEN_DAYS,
+    TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'days' },
+  };
+}
+
+export async function ensureUserPool(
+  cognito: CognitoServer,
+  groups: readonly string[],
+  tokenMinutes = DEFAULT_TOKEN_VALIDITY_MINUTES,
+): Promise<UserPoolIds> {
   let created = false;
   const pools = await cognito.call<PoolList>('ListUserPools', { MaxResults: 60 });
   let userPoolId = pools.UserPools?.find((pool) => pool.Name === POOL_NAME)?.Id;
@@ -68,13 +86,25 @@ export async function ensureUserPool(cognito: CognitoServer, groups: readonly st
       ClientName: CLIENT_NAME,
       GenerateSecret: false,
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-      IdTokenValidity: 60,
-      AccessTokenValidity: 60,
-      RefreshTokenValidity: 30,
-      TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'days' },
+      ...tokenValidity(tokenMinutes),
     });
     clientId = made.UserPoolClient.ClientId;
     created = true;
+  } else {
+    // A client made by an earlier version (hour-long tokens) is brought in line with the deployed one.
+    const { UserPoolClient } = await cognito.call<ClientDescription>('DescribeUserPoolClient', {
+      UserPoolId: userPoolId,
+      ClientId: clientId,
+    });
+    const wanted = tokenValidity(tokenMinutes);
+    if (
+      UserPoolClient?.IdTokenValidity !== wanted.IdTokenValidity ||
+      UserPoolClient?.AccessTokenValidity !== wanted.AccessTokenValidity ||
+      UserPoolClient?.TokenValidityUnits?.IdToken !== 'minutes' ||
+      UserPoolClient?.TokenValidityUnits?.AccessToken !== 'minutes'
+    ) {
+      await cognito.call('UpdateUserPoolClient', { UserPoolId: userPoolId, ClientId: clientId, ...wanted });
+    }
   }
 
   for (const group of groups) {

@@ -247,6 +247,8 @@ interface Pending {
  * module scope in either place; here such a bug shows up sooner, never later. Serializing per sandbox
  * would need a pool of sandboxes (one per concurrent request, each a cold start, all retired on hot
  * reload) to keep the e2e suites' parallel requests from queueing behind one another, so it is not done.
+ * The gateway bounds it instead: at most a few invocations of a function at once, the rest queued
+ * (local/gateway/limits.ts), so a burst cannot pile into one sandbox past the function timeout.
  */
 class Sandbox {
   readonly ready: Promise<RouteTable>;

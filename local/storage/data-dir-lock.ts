@@ -16,7 +16,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   if (heldHere.has(file)) throw inUse();
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       heldHere.add(file);
       return async () => {
         heldHere.delete(file);

@@ -31,7 +31,7 @@ import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient }
 import { tableDesign } from '../../functions/dynamodb/table-design.ts';
 import { routes } from '../../functions/routes.ts';
 import type { InfraConfig } from '../../infra/config.ts';
-import { EXPLICIT_AUTH_FLOWS, OAUTH_SCOPES, PASSWORD_AUTH_FLOW, TOKEN_VALIDITY } from '../../infra/constructs/auth.ts';
+import { EXPLICIT_AUTH_FLOWS, OAUTH_SCOPES, PASSWORD_AUTH_FLOW } from '../../infra/constructs/auth.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
 import { alarmSpecs } from '../../infra/monitoring/alarms.ts';
 import { PASSWORD_POLICY } from '../../infra/password-policy.ts';
@@ -134,7 +134,7 @@ export async function checkDeployedDesign(config: InfraConfig, outputs: StackOut
   expect(same(client?.SupportedIdentityProviders ?? [], ['COGNITO']), 'identity providers', client?.SupportedIdentityProviders);
   expect(client?.PreventUserExistenceErrors === 'ENABLED', 'no user-existence errors');
   expect(
-    client?.IdTokenValidity === TOKEN_VALIDITY.idTokenMinutes && client?.AccessTokenValidity === TOKEN_VALIDITY.accessTokenMinutes,
+    client?.IdTokenValidity === config.auth.tokenValidityMinutes && client?.AccessTokenValidity === config.auth.tokenValidityMinutes,
     'token lifetimes',
     { id: client?.IdTokenValidity, access: client?.AccessTokenValidity },
   );

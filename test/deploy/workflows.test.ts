@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes } from '../../functions/routes.ts';
@@ -57,13 +57,17 @@ if (motoServer) {
     }
   });
 
-  test('PR workflow: the plan job plans against the account while a deploy holds the state lock, and posts the plan', async () => {
-    // A deploy in progress holds the lock file next to the dev state: a plan must not need it.
+  /**
+   * A pull request's plan, while a deploy holds the lock on the state it reads: its own bucket, so the
+   * deploy chain below can run beside it (as the two workflows can on GitHub).
+   */
+  async function pullRequestPlan() {
+    const bucket = 'task-api-pr-state';
+    await createStateBucket(moto.endpoint, bucket);
     const s3 = new S3Client({ ...clientConfig(moto.endpoint, REHEARSAL_REGION), forcePathStyle: true });
-    const lock = { Bucket: REHEARSAL_STATE_BUCKET, Key: 'task-api/dev/terraform.tfstate.tflock' };
-    await s3.send(new PutObjectCommand({ ...lock, Body: '{"ID":"a-running-deploy"}' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'task-api/dev/terraform.tfstate.tflock', Body: '{"ID":"a-running-deploy"}' }));
     const contexts: Contexts = {
-      vars: { ...devVars, DEV_ALLOWED_ORIGINS: 'http://localhost:3000' },
+      vars: { ...devVars, TF_STATE_BUCKET: bucket, DEV_ALLOWED_ORIGINS: 'http://localhost:3000' },
       github: {
         ref: 'refs/pull/7/merge',
         event_name: 'pull_request',
@@ -71,40 +75,38 @@ if (motoServer) {
         event: { pull_request: { number: 7, head: { repo: { full_name: 'acme/task-api' } } } },
       },
     };
-    const result = await runJob({
-      workflow: 'pull-request.yml',
-      job: 'plan',
-      contexts,
-      artifactDir,
-      awsEndpoint: moto.endpoint,
-      log,
-    }).finally(() => s3.send(new DeleteObjectCommand(lock)));
-    assert.ok(result.ran);
-    assert.is(result.comments.length, 1, 'one comment posted');
-    const [body] = result.comments as [string];
-    assert.ok(body.startsWith('<!-- cdktf-plan -->\n### cdktf plan (dev)\nPlan: '), body.slice(0, 200));
-    assert.match(body, /Plan: \d+ to add, 0 to change, 0 to destroy\./);
-    assert.match(
-      body,
-      /<details><summary>Full plan<\/summary>\n\n```\n[\s\S]*# aws_api_gateway_rest_api\.api_rest-api_\w+ will be created/,
-    );
-    assert.ok(body.length < 61_000, 'GitHub comments are limited: a long plan is cut, its summary line kept');
-  });
+    return runJob({ workflow: 'pull-request.yml', job: 'plan', contexts, artifactDir, awsEndpoint: moto.endpoint, log });
+  }
 
-  test('deploy workflow: dev deploys with make deploy, prod applies the plan its reviewers saw', async () => {
+  async function deployChain() {
     const run = (job: string, vars: Record<string, string>) =>
       runJob({ workflow: 'deploy.yml', job, contexts: { vars, github: main }, artifactDir, awsEndpoint: moto.endpoint, log });
     const dev = await run('deploy-dev', devVars);
-    assert.ok(dev.ran);
-    for (const route of routes) assert.ok(await functionExists(`task-api-dev-${route.handler}`), `dev ${route.handler}`);
-
+    const devFunctions = await Promise.all(routes.map((route) => functionExists(`task-api-dev-${route.handler}`)));
     const plan = await run('plan-prod', prodVars);
-    assert.match(plan.stepSummary, /### Plan for task-api-prod\nPlan: \d+ to add, 0 to change, 0 to destroy\./);
-    assert.not.ok(await functionExists(`task-api-prod-${routes[0]?.handler}`), 'planning applies nothing');
-
+    const prodBeforeApply = await functionExists(`task-api-prod-${routes[0]?.handler}`);
     const apply = await run('deploy-prod', prodVars);
-    assert.ok(apply.ran);
-    for (const route of routes) assert.ok(await functionExists(`task-api-prod-${route.handler}`), `prod ${route.handler}`);
+    const prodFunctions = await Promise.all(routes.map((route) => functionExists(`task-api-prod-${route.handler}`)));
+    return { dev, devFunctions, plan, prodBeforeApply, apply, prodFunctions };
+  }
+
+  test('PR plan job (state locked by a deploy) posts its plan; deploy-dev -> plan-prod -> deploy-prod apply to moto', async () => {
+    const [pr, deploy] = await Promise.all([pullRequestPlan(), deployChain()]);
+
+    assert.ok(pr.ran);
+    assert.is(pr.comments.length, 1, 'one comment posted');
+    const [body] = pr.comments as [string];
+    assert.ok(body.startsWith('<!-- cdktf-plan -->\n### cdktf plan (dev)\nPlan: '), body.slice(0, 200));
+    assert.match(body, /Plan: \d+ to add, 0 to change, 0 to destroy\./);
+    assert.match(body, /<details><summary>Full plan<\/summary>\n\n```\n[\s\S]*# aws_api_gateway_rest_api\.api_rest-api_\w+ will be created/);
+    assert.ok(body.length < 61_000, 'GitHub comments are limited: a long plan is cut, its summary line kept');
+
+    assert.ok(deploy.dev.ran);
+    assert.ok(deploy.devFunctions.every(Boolean), 'make deploy created every dev function');
+    assert.match(deploy.plan.stepSummary, /### Plan for task-api-prod\nPlan: \d+ to add, 0 to change, 0 to destroy\./);
+    assert.not.ok(deploy.prodBeforeApply, 'planning applies nothing');
+    assert.ok(deploy.apply.ran);
+    assert.ok(deploy.prodFunctions.every(Boolean), 'the saved plan created every prod function');
   });
 }
 

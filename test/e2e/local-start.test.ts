@@ -18,7 +18,8 @@ import {
 import { decodeJwt, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type LocalStack, secretsDir, signingKeyFile, startLocal } from '../../local/server.ts';
+import { STAGE_DEFAULTS } from '../../infra/config.ts';
+import { type LocalStack, localStatusShards, secretsDir, signingKeyFile, startLocal } from '../../local/server.ts';
 
 interface Context {
   dataDir: string;
@@ -106,6 +107,13 @@ test('writes the ids the CLI reads to local-env.json', async ({ stack, dataDir }
   assert.is(env.tableName, stack.tableName);
 });
 
+test('the functions get prod’s status-index shard count unless STATUS_SHARDS says otherwise', () => {
+  assert.is(localStatusShards({}), STAGE_DEFAULTS.prod.statusShards);
+  assert.is(localStatusShards({ STATUS_SHARDS: '' }), STAGE_DEFAULTS.prod.statusShards);
+  assert.is(localStatusShards({ STATUS_SHARDS: '1' }), 1);
+  assert.throws(() => localStatusShards({ STATUS_SHARDS: '0' }), /STATUS_SHARDS must be a whole number from 1 to 64/);
+});
+
 test('the secrets folder is private to the user (0700, files 0600) even when it existed with 0755', async ({ dataDir }) => {
   const mode = async (path: string) => (await stat(path)).mode & 0o777;
   assert.is(await mode(secretsDir(dataDir)), 0o700);
@@ -129,7 +137,7 @@ test('tokens come from the pool’s own key, published at its JWKS URL instead o
   assert.is(claims.iss, `${stack.cognitoEndpoint}/${stack.userPoolId}`);
   assert.is(claims.aud, stack.clientId);
   assert.is(claims.token_use, 'id');
-  assert.is((claims.exp as number) - (claims.iat as number), 3600);
+  assert.is((claims.exp as number) - (claims.iat as number), 15 * 60, 'ID tokens live 15 minutes, as deployed');
 });
 
 test('a token signed with the key cognito-local ships in its package is refused', async ({ stack, idToken }) => {

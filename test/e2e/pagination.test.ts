@@ -1,6 +1,11 @@
 /** Paging through 120 tasks over HTTP: every task exactly once, newest first, also with ?status=. */
+import { createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { decodePageToken, encodePageToken, type PageTokenKey } from '../../functions/http/page-token.ts';
+import { secretsDir } from '../../local/server.ts';
 import { createTask, createUser, type Fixture, http, inBatches, startStack, stopStack, type User } from './support/stack.ts';
 
 const TOTAL = 120;
@@ -139,6 +144,42 @@ pagination('an admin page token is not accepted by the user list, nor a user pag
   });
   assert.is(adminTokenOnUserList.status, 400, adminTokenOnUserList.text);
   assert.is(userTokenOnAdminList.status, 400, userTokenOnAdminList.text);
+});
+
+/** The stack's page-token key of `version`, derived from the data folder's root key as the functions derive it. */
+async function stackKey(context: Context, version: number): Promise<PageTokenKey> {
+  const root = Buffer.from((await readFile(join(secretsDir(context.fx.dataDir), 'page-token-key'), 'utf8')).trim(), 'base64');
+  return { version, secret: createHmac('sha256', root).update(`task-api/page-token/v${version}`).digest() };
+}
+
+pagination('a page token is honoured for 24 hours: an older one is 400 with a message that says so', async (context) => {
+  const first = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '5' } });
+  const binding = { query: 'listTasks:*', userId: context.owner.sub };
+  const key = await stackKey(context, 1);
+  const cursor = decodePageToken(first.json.next_token, binding, key);
+  const page = (nextToken: string) =>
+    http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '5', next_token: nextToken } });
+
+  const almostADay = await page(encodePageToken(cursor, binding, key, new Date(Date.now() - 23.9 * 3600_000)));
+  assert.is(almostADay.status, 200, almostADay.text);
+  const stale = await page(encodePageToken(cursor, binding, key, new Date(Date.now() - 24.1 * 3600_000)));
+  assert.is(stale.status, 400, stale.text);
+  assert.equal(stale.json.error.details, [{ field: 'query.next_token', message: 'has expired: list again from the first page' }]);
+});
+
+pagination('a token sealed with a key version the stack does not hold is a 400, never a 500', async (context) => {
+  const first = await http(context.fx.stack, 'GET', '/tasks', { token: context.owner.idToken, query: { limit: '5' } });
+  const binding = { query: 'listTasks:*', userId: context.owner.sub };
+  const cursor = decodePageToken(first.json.next_token, binding, await stackKey(context, 1));
+  for (const version of [0, 2, 255]) {
+    const token = encodePageToken(cursor, binding, await stackKey(context, version));
+    const result = await http(context.fx.stack, 'GET', '/tasks', {
+      token: context.owner.idToken,
+      query: { limit: '5', next_token: token },
+    });
+    assert.is(result.status, 400, `version ${version}: ${result.text}`);
+    assert.is(result.json.error.code, 'validation_failed');
+  }
 });
 
 pagination.run();

@@ -26,6 +26,16 @@ test('prod rejects a wildcard origin and localhost URLs', () => {
   assert.throws(() => loadConfig({ ...PROD_ENV, AUTH_CALLBACK_URLS: 'http://localhost:3000/cb' }), /localhost/);
 });
 
+test('the status index has 2 shards in dev and 8 in prod unless STATUS_SHARDS says otherwise', () => {
+  assert.is(loadConfig({}).statusShards, 2);
+  assert.is(loadConfig(PROD_ENV).statusShards, 8);
+  assert.is(loadConfig({ ...PROD_ENV, STATUS_SHARDS: '1' }).statusShards, 1);
+  assert.is(loadConfig({ STATUS_SHARDS: '64' }).statusShards, 64);
+  assert.throws(() => loadConfig({ STATUS_SHARDS: '0' }), /STATUS_SHARDS must be from 1 to 64/);
+  assert.throws(() => loadConfig({ STATUS_SHARDS: '65' }), /STATUS_SHARDS must be from 1 to 64/);
+  assert.throws(() => loadConfig({ STATUS_SHARDS: '8.5' }), /STATUS_SHARDS must be a whole number/);
+});
+
 test('bad values name the variable', () => {
   assert.throws(() => loadConfig({ STAGE: 'staging' }), /STAGE must be one of dev, prod/);
   assert.throws(() => loadConfig({ LAMBDA_TIMEOUT_SECONDS: '29' }), /LAMBDA_TIMEOUT_SECONDS must be from 1 to 28/);
@@ -57,6 +67,43 @@ test('one stage owns the API Gateway account setting by default (dev); deletion 
   assert.is(loadConfig(PROD_ENV).deletionProtection, true);
   assert.is(loadConfig({ ...PROD_ENV, DELETION_PROTECTION: 'false' }).deletionProtection, false);
   assert.is(loadConfig({}).auth.allowPasswordAuth, false);
+});
+
+test('page tokens: key version 1 and 24 hours by default; a rotation raises the version', () => {
+  assert.equal(loadConfig({}).pageTokens, { keyVersion: 1, ttlSeconds: 86_400 });
+  assert.equal(loadConfig({ PAGE_TOKEN_KEY_VERSION: '2', PAGE_TOKEN_TTL_SECONDS: '3600' }).pageTokens, { keyVersion: 2, ttlSeconds: 3600 });
+  assert.throws(() => loadConfig({ PAGE_TOKEN_KEY_VERSION: '0' }), /PAGE_TOKEN_KEY_VERSION must be from 1 to 255/);
+  assert.throws(() => loadConfig({ PAGE_TOKEN_TTL_SECONDS: '1209600' }), /PAGE_TOKEN_TTL_SECONDS must be from 60 to 604800/);
+});
+
+test('web ACL rate limits: per-stage defaults, settable, window one WAF supports', () => {
+  assert.equal(loadConfig({}).rateLimits, { perIp: 1000, perCaller: 300, windowSeconds: 60 });
+  assert.equal(loadConfig(PROD_ENV).rateLimits, { perIp: 3000, perCaller: 600, windowSeconds: 60 });
+  assert.equal(loadConfig({ RATE_LIMIT_PER_CALLER: '50', RATE_LIMIT_WINDOW_SECONDS: '300' }).rateLimits, {
+    perIp: 1000,
+    perCaller: 50,
+    windowSeconds: 300,
+  });
+  assert.throws(() => loadConfig({ RATE_LIMIT_WINDOW_SECONDS: '90' }), /RATE_LIMIT_WINDOW_SECONDS must be one of 60, 120, 300, 600/);
+  assert.throws(() => loadConfig({ RATE_LIMIT_PER_CALLER: '9' }), /RATE_LIMIT_PER_CALLER must be from 10/);
+});
+
+test('MAX_TASKS_PER_USER: 10,000 by default, settable', () => {
+  assert.is(loadConfig({}).maxTasksPerUser, 10_000);
+  assert.is(loadConfig({ MAX_TASKS_PER_USER: '500' }).maxTasksPerUser, 500);
+  assert.throws(() => loadConfig({ MAX_TASKS_PER_USER: '0' }), /MAX_TASKS_PER_USER must be from 1/);
+});
+
+test('SES for Cognito’s e-mail: both settings or neither, validated', () => {
+  assert.is(loadConfig({}).auth.email, undefined);
+  const ses = {
+    SES_IDENTITY_ARN: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+    SES_FROM_ADDRESS: 'Task API <no-reply@example.com>',
+  };
+  assert.equal(loadConfig({ ...PROD_ENV, ...ses }).auth.email, { identityArn: ses.SES_IDENTITY_ARN, fromAddress: ses.SES_FROM_ADDRESS });
+  assert.throws(() => loadConfig({ SES_IDENTITY_ARN: ses.SES_IDENTITY_ARN }), /SES_IDENTITY_ARN and SES_FROM_ADDRESS go together/);
+  assert.throws(() => loadConfig({ ...ses, SES_IDENTITY_ARN: 'example.com' }), /SES_IDENTITY_ARN must be an SES identity ARN/);
+  assert.throws(() => loadConfig({ ...ses, SES_FROM_ADDRESS: 'not an address' }), /SES_FROM_ADDRESS must be an e-mail address/);
 });
 
 test('a state bucket selects the S3 backend, except for an offline plan', () => {

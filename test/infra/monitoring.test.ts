@@ -35,13 +35,22 @@ const expectedNames = (prefix: string, extra: string[] = []) =>
     `${prefix}-api-p99-latency`,
     `${prefix}-dynamodb-throttles`,
     `${prefix}-dynamodb-system-errors`,
+    `${prefix}-waf-blocked-requests`,
     ...routes.flatMap((route) => PER_FUNCTION.map((kind) => `${prefix}-${route.handler}-${kind}`)),
     ...extra.map((id) => `${prefix}-${id}`),
   ].sort();
 
-test('each stage has exactly its alarms: API 5xx/4xx rate and p99, errors/throttles/duration per function, DynamoDB', () => {
+test('each stage has exactly its alarms: API 5xx/4xx rate and p99, errors/throttles/duration per function, DynamoDB, WAF', () => {
   assert.equal(Object.keys(alarmsOf(dev)).sort(), expectedNames('task-api-dev'));
   assert.equal(Object.keys(alarmsOf(prod)).sort(), expectedNames('task-api-prod'));
+});
+
+test('the stack watches its own web ACL: the WAF alarm’s WebACL dimension is the ACL the stage is guarded by', () => {
+  for (const tf of [dev, prod]) {
+    const acl = resourcesOf(tf, 'aws_wafv2_web_acl')[0]?.[1] as Json;
+    const alarm = Object.entries(alarmsOf(tf)).find(([name]) => name.endsWith('-waf-blocked-requests'))?.[1];
+    assert.equal(alarm.dimensions, { WebACL: acl.name, Region: 'eu-west-1', Rule: 'ALL' });
+  }
 });
 
 test('every alarm notifies the stage’s topic when it fires and when it recovers, and names its runbook section', () => {
@@ -186,7 +195,7 @@ test('ALARM_EMAIL subscribes one address to the topic; without it (dev only) the
 
 test('one saved Logs Insights query per kind of alarm, on the logs its runbook section reads', () => {
   const queries = resourcesOf(dev, 'aws_cloudwatch_query_definition').map(([, query]) => query);
-  const kindsInUse = Object.values(ALARM_KINDS).filter((kind) => !['api-traffic-stopped', 'waf-blocked-requests'].includes(kind.id));
+  const kindsInUse = Object.values(ALARM_KINDS).filter((kind) => kind.id !== 'api-traffic-stopped');
   assert.equal(queries.map((query) => query.name).sort(), kindsInUse.map((kind) => savedQueryName('task-api-dev', kind)).sort());
   const functionGroups = routes.map((route) =>
     refOf(dev, 'aws_cloudwatch_log_group', 'name', (group) => group.name === `/aws/lambda/task-api-dev-${route.handler}`),

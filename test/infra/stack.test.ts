@@ -9,7 +9,7 @@ import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../.
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
 import { REHEARSAL_SERVICES } from '../../infra/stack.ts';
 import { MOTO_GAPS } from '../../scripts/rehearsal/moto-gaps.ts';
-import { ensureDist, PROD_ENV, resourcesOf, synthStack } from './support.ts';
+import { ensureDist, PROD_ENV, resourcesOf, type Synthesized, synthStack } from './support.ts';
 
 const dev = synthStack();
 const prod = synthStack(PROD_ENV);
@@ -88,8 +88,28 @@ test('the app client is public, SRP + refresh + code flow only, does not leak us
   assert.is(client.allowed_oauth_flows_user_pool_client, true);
   assert.equal(client.callback_urls, ['http://localhost:3000/callback']);
   assert.equal(client.logout_urls, ['http://localhost:3000/']);
-  assert.ok(client.access_token_validity > 0 && client.id_token_validity > 0 && client.refresh_token_validity > 0);
+  assert.equal([client.id_token_validity, client.access_token_validity, client.refresh_token_validity], [15, 15, 30]);
   assert.equal(client.token_validity_units, [{ access_token: 'minutes', id_token: 'minutes', refresh_token: 'days' }]);
+  assert.is(client.enable_token_revocation, true, 'sign-out revokes the refresh token');
+});
+
+test('Cognito sends e-mail itself by default (dev); with SES_IDENTITY_ARN and SES_FROM_ADDRESS, through that SES identity', () => {
+  assert.equal(one(resourcesOf(dev.tf, 'aws_cognito_user_pool')).email_configuration, { email_sending_account: 'COGNITO_DEFAULT' });
+  const withSes = synthStack({
+    SES_IDENTITY_ARN: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+    SES_FROM_ADDRESS: 'Task API <no-reply@example.com>',
+  });
+  assert.equal(one(resourcesOf(withSes.tf, 'aws_cognito_user_pool')).email_configuration, {
+    email_sending_account: 'DEVELOPER',
+    source_arn: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com',
+    from_email_address: 'Task API <no-reply@example.com>',
+  });
+});
+
+test('TOKEN_VALIDITY_MINUTES sets the ID and access tokens’ lifetime (Cognito: 5 minutes to a day)', () => {
+  const client = one(resourcesOf(synthStack({ TOKEN_VALIDITY_MINUTES: '5' }).tf, 'aws_cognito_user_pool_client'));
+  assert.equal([client.id_token_validity, client.access_token_validity], [5, 5]);
+  assert.throws(() => synthStack({ TOKEN_VALIDITY_MINUTES: '4' }), /TOKEN_VALIDITY_MINUTES must be from 5 to 1440/);
 });
 
 test('the password flow (USER_PASSWORD_AUTH) is allowed only with AUTH_ALLOW_PASSWORD_FLOW=true', () => {
@@ -143,10 +163,30 @@ test('functions get the table name and origins, and only paginated routes get th
     const env = functionOf(route.handler).environment.variables;
     assert.match(env.TABLE_NAME, /^\$\{aws_dynamodb_table\./);
     assert.is(env.ALLOWED_ORIGINS, 'http://localhost:3000');
-    if (route.paginated) assert.match(env.PAGE_TOKEN_KMS_KEY_ID, /^\$\{aws_kms_key\..+\.arn\}$/);
-    else assert.not.ok('PAGE_TOKEN_KMS_KEY_ID' in env, `${route.handler} must not see the page-token key`);
+    assert.is(env.MAX_TASKS_PER_USER, '10000');
+    if (route.paginated) {
+      assert.match(env.PAGE_TOKEN_KMS_KEY_ID, /^\$\{aws_kms_key\..+\.arn\}$/);
+      assert.is(env.PAGE_TOKEN_KEY_VERSION, '1');
+      assert.is(env.PAGE_TOKEN_TTL_SECONDS, String(24 * 3600));
+    } else assert.not.ok('PAGE_TOKEN_KMS_KEY_ID' in env, `${route.handler} must not see the page-token key`);
     assert.not.ok('NODE_OPTIONS' in env);
   }
+});
+
+test('routes that decide on groups verify ID tokens with the pool’s issuer; the others do not get it', () => {
+  for (const route of routes) {
+    const env = functionOf(route.handler).environment.variables;
+    if (route.adminOnly) assert.match(env.ID_TOKEN_ISSUER, /^https:\/\/\$\{aws_cognito_user_pool\..+\.endpoint\}$/);
+    else assert.not.ok('ID_TOKEN_ISSUER' in env, route.handler);
+  }
+});
+
+test('every function gets the status index shard count: the stage default, or STATUS_SHARDS', () => {
+  const shardsOf = (tf: Synthesized['tf']) =>
+    resourcesOf(tf, 'aws_lambda_function').map(([, fn]) => fn.environment.variables.STATUS_SHARDS);
+  assert.equal(shardsOf(dev.tf), Array(routes.length).fill('2'));
+  assert.equal(shardsOf(prod.tf), Array(routes.length).fill('8'));
+  assert.equal(shardsOf(synthStack({ STATUS_SHARDS: '16' }).tf), Array(routes.length).fill('16'));
 });
 
 test('the page-token key is an HMAC_256 key for GENERATE_VERIFY_MAC', () => {
@@ -329,6 +369,106 @@ test('each function may be invoked only by its own method', () => {
   for (const permission of permissions) assert.is(permission.principal, 'apigateway.amazonaws.com');
 });
 
+// Firewall
+// biome-ignore lint/suspicious/noExplicitAny: the synthesized Terraform JSON is untyped by nature
+const ruleOf = (acl: any, name: string) => acl.rule.find((rule: { name: string }) => rule.name === name);
+
+test('a web ACL (regional) guards the stage: associated with the stage’s ARN, allowing by default', () => {
+  const acl = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl'));
+  assert.is(acl.scope, 'REGIONAL');
+  assert.equal(acl.default_action, { allow: {} });
+  const association = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl_association'));
+  assert.match(association.resource_arn, /^\$\{aws_api_gateway_stage\.[\w-]+\.arn\}$/);
+  assert.match(association.web_acl_arn, /^\$\{aws_wafv2_web_acl\.[\w-]+\.arn\}$/);
+});
+
+test('rate rules per IP and per caller (the Authorization header), limits and window from config with per-stage defaults', () => {
+  for (const [stack, perIp, perCaller] of [
+    [dev, 1000, 300],
+    [prod, 3000, 600],
+  ] as const) {
+    const acl = one(resourcesOf(stack.tf, 'aws_wafv2_web_acl'));
+    assert.equal(ruleOf(acl, 'per-ip-rate').statement.rate_based_statement, {
+      evaluation_window_sec: 60,
+      limit: perIp,
+      aggregate_key_type: 'IP',
+    });
+    assert.equal(ruleOf(acl, 'per-caller-rate').statement.rate_based_statement, {
+      evaluation_window_sec: 60,
+      limit: perCaller,
+      aggregate_key_type: 'CUSTOM_KEYS',
+      custom_key: [{ header: { name: 'authorization', text_transformation: [{ priority: 0, type: 'NONE' }] } }],
+    });
+  }
+  const tuned = synthStack({ RATE_LIMIT_PER_IP: '5000', RATE_LIMIT_PER_CALLER: '100', RATE_LIMIT_WINDOW_SECONDS: '300' });
+  const acl = one(resourcesOf(tuned.tf, 'aws_wafv2_web_acl'));
+  assert.is(ruleOf(acl, 'per-ip-rate').statement.rate_based_statement.limit, 5000);
+  assert.is(ruleOf(acl, 'per-caller-rate').statement.rate_based_statement.limit, 100);
+  assert.is(ruleOf(acl, 'per-caller-rate').statement.rate_based_statement.evaluation_window_sec, 300);
+});
+
+test('a rate block answers 429 {"message":"Too Many Requests"} with Retry-After and the gateway’s CORS headers', () => {
+  const acl = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl'));
+  assert.equal(acl.custom_response_body, [
+    { key: 'too-many-requests', content: '{"message":"Too Many Requests"}', content_type: 'APPLICATION_JSON' },
+  ]);
+  for (const name of ['per-ip-rate', 'per-caller-rate']) {
+    const response = ruleOf(acl, name).action.block.custom_response;
+    assert.is(response.response_code, 429);
+    assert.is(response.custom_response_body_key, 'too-many-requests');
+    const headers = Object.fromEntries(
+      response.response_header.map((header: { name: string; value: string }) => [header.name, header.value]),
+    );
+    assert.is(headers['Retry-After'], '60');
+    assert.is(headers['Access-Control-Allow-Origin'], 'http://localhost:3000');
+  }
+});
+
+test('AWS managed rule groups (known bad inputs, common rule set); their blocks are 403 {"message":"Forbidden"} via WAF_FILTERED', () => {
+  const acl = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl'));
+  for (const name of ['AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesCommonRuleSet']) {
+    const rule = ruleOf(acl, name);
+    assert.equal(rule.override_action, { none: {} }, name);
+    assert.is(rule.statement.managed_rule_group_statement.vendor_name, 'AWS');
+    assert.is(rule.statement.managed_rule_group_statement.name, name);
+  }
+  // The API's own 16 KiB body limit (413) applies instead of the common rule set's 8 KB one.
+  assert.equal(ruleOf(acl, 'AWSManagedRulesCommonRuleSet').statement.managed_rule_group_statement.rule_action_override, [
+    { name: 'SizeRestrictions_BODY', action_to_use: { count: {} } },
+  ]);
+  const filtered = resourcesOf(dev.tf, 'aws_api_gateway_gateway_response').find(
+    ([, response]) => response.response_type === 'WAF_FILTERED',
+  );
+  assert.ok(filtered, 'a WAF_FILTERED gateway response');
+  assert.is(filtered?.[1].response_templates['application/json'], '{"message":$context.error.messageString}');
+});
+
+test('the ACL logs to aws-waf-logs-<prefix> (with the stage’s retention), the Authorization header redacted', () => {
+  const logging = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl_logging_configuration'));
+  assert.match(logging.resource_arn, /^\$\{aws_wafv2_web_acl\.[\w-]+\.arn\}$/);
+  assert.equal(logging.redacted_fields, [{ single_header: { name: 'authorization' } }]);
+  const [destination] = logging.log_destination_configs;
+  const group = resourcesOf(dev.tf, 'aws_cloudwatch_log_group').find(
+    ([name]) => destination === `\${aws_cloudwatch_log_group.${name}.arn}`,
+  )?.[1];
+  assert.is(group?.name, 'aws-waf-logs-task-api-dev');
+  assert.is(group?.retention_in_days, 14);
+});
+
+test('the ACL and every rule publish CloudWatch metrics and sampled requests under stable names', () => {
+  const acl = one(resourcesOf(dev.tf, 'aws_wafv2_web_acl'));
+  assert.is(acl.name, 'task-api-dev-api');
+  const configs = [acl.visibility_config, ...acl.rule.map((rule: { visibility_config: unknown }) => rule.visibility_config)];
+  assert.is(configs.length, 5);
+  for (const config of configs) {
+    assert.is(config.cloudwatch_metrics_enabled, true);
+    assert.is(config.sampled_requests_enabled, true);
+    assert.match(config.metric_name, /^task-api-dev-[\w-]+$/);
+  }
+  assert.is(new Set(configs.map((config) => config.metric_name)).size, configs.length, 'one metric name each');
+  assert.is(dev.tf.output.web_acl_name.value, 'task-api-dev-api', 'the name alarms use as the WebACL dimension');
+});
+
 // Stack
 test('state goes to S3 with a lock file when a bucket is configured, to a local file otherwise', () => {
   assert.ok(dev.tf.terraform.backend.local);
@@ -418,7 +558,7 @@ test('AWS_PROVIDER_VERSION selects a later hashicorp/aws (nodejs24.x needs >= 6.
   );
 });
 
-test('the outputs are the API URL, user pool, client, table, region, alarm topic and dashboard', () => {
+test('the outputs are the API URL, user pool, client, table, region, web ACL name, alarm topic and dashboard', () => {
   assert.equal(Object.keys(dev.tf.output).sort(), [
     'alarm_topic_arn',
     'api_url',
@@ -428,6 +568,7 @@ test('the outputs are the API URL, user pool, client, table, region, alarm topic
     'table_name',
     'user_pool_client_id',
     'user_pool_id',
+    'web_acl_name',
   ]);
   assert.match(dev.tf.output.api_url.value, /^\$\{aws_api_gateway_stage\..+\.invoke_url\}$/);
 });

@@ -87,6 +87,10 @@ if (runnable) {
     assert.is(count('aws_cognito_user_pool'), 1);
     assert.is(count('aws_api_gateway_stage'), 1);
     assert.is(count('aws_api_gateway_method'), routes.length + 4, 'route methods plus one OPTIONS per resource');
+    assert.is(count('aws_wafv2_web_acl'), 1);
+    assert.is(count('aws_wafv2_web_acl_association'), 1);
+    assert.is(count('aws_wafv2_web_acl_logging_configuration'), 1);
+    assert.is(count('aws_api_gateway_gateway_response'), 6, 'DEFAULT_4XX/5XX, UNAUTHORIZED, ACCESS_DENIED, THROTTLED, WAF_FILTERED');
     console.log(`  offline plan: ${created.length} resources to create`);
     assert.ok(created.length >= 80, `only ${created.length} resources planned`);
   });

@@ -2,7 +2,7 @@
  * Local mode's Cognito endpoint over HTTP on 127.0.0.1: browsers are held to the stack's allowed
  * origins, so a web page the developer happens to visit cannot drive the local user pool.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -149,6 +149,80 @@ test('a pool kept from an older version with a weaker policy is brought in line 
     const { UserPool } = await cognito.call<Described>('DescribeUserPool', { UserPoolId: userPoolId });
     assert.is(UserPool.Policies?.PasswordPolicy?.MinimumLength, PASSWORD_POLICY.minimumLength);
     assert.equal(UserPool.AutoVerifiedAttributes, ['email'], 'the update keeps what the pool had');
+  } finally {
+    await cognito.stop();
+  }
+});
+
+test('the app client issues 15-minute ID and access tokens, as deployed; an older hour-long client is brought in line', async ({
+  cognito,
+}) => {
+  const { userPoolId, clientId } = await ensureUserPool(cognito, []);
+  await cognito.call('UpdateUserPoolClient', { UserPoolId: userPoolId, ClientId: clientId, IdTokenValidity: 60, AccessTokenValidity: 60 });
+  await ensureUserPool(cognito, []);
+  const { UserPoolClient } = await cognito.call<{ UserPoolClient: Record<string, unknown> }>('DescribeUserPoolClient', {
+    UserPoolId: userPoolId,
+    ClientId: clientId,
+  });
+  assert.equal([UserPoolClient.IdTokenValidity, UserPoolClient.AccessTokenValidity, UserPoolClient.RefreshTokenValidity], [15, 15, 30]);
+  assert.equal(UserPoolClient.TokenValidityUnits, { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'days' });
+});
+
+test('a pool that already holds two users with one sub (an older data folder) issues tokens to neither', async ({ stateDir }) => {
+  const folder = join(stateDir, 'twins');
+  const start = async () =>
+    startCognito({
+      stateDir: folder,
+      host: '127.0.0.1',
+      port: 0,
+      key: await loadOrCreateSigningKey(undefined),
+      allowedOrigins: [],
+      quiet: true,
+    });
+  const password = 'Correct-Horse-9-battery';
+  const signIn = (server: CognitoServer, clientId: string, email: string) =>
+    server.call('InitiateAuth', {
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    });
+  let cognito = await start();
+  const { userPoolId, clientId } = await ensureUserPool(cognito, []);
+  for (const email of ['alice@example.com', 'mallory@example.com']) {
+    await cognito.call('SignUp', {
+      ClientId: clientId,
+      Username: email,
+      Password: password,
+      UserAttributes: [{ Name: 'email', Value: email }],
+    });
+    await cognito.call('AdminConfirmSignUp', { UserPoolId: userPoolId, Username: email });
+  }
+  await signIn(cognito, clientId, 'mallory@example.com');
+  await cognito.stop();
+
+  // What the pre-fix SignUp let Mallory do: hold Alice's sub.
+  const file = join(folder, `${userPoolId}.json`);
+  const state = JSON.parse(await readFile(file, 'utf8')) as { Users: Record<string, { Attributes: { Name: string; Value: string }[] }> };
+  const users = Object.values(state.Users);
+  const subOf = (user: (typeof users)[number]) => user.Attributes.find((attribute) => attribute.Name === 'sub')?.Value;
+  const alice = users.find((user) => user.Attributes.some((a) => a.Value === 'alice@example.com'));
+  const mallory = users.find((user) => user.Attributes.some((a) => a.Value === 'mallory@example.com'));
+  assert.ok(alice && mallory);
+  mallory.Attributes = mallory.Attributes.map((attribute) =>
+    attribute.Name === 'sub' ? { ...attribute, Value: subOf(alice) as string } : attribute,
+  );
+  await writeFile(file, JSON.stringify(state));
+
+  cognito = await start();
+  try {
+    for (const email of ['mallory@example.com', 'alice@example.com']) {
+      try {
+        await signIn(cognito, clientId, email);
+        assert.unreachable(`${email} got tokens for a shared sub`);
+      } catch (error) {
+        assert.is((error as { code?: string }).code, 'NotAuthorizedException', email);
+      }
+    }
   } finally {
     await cognito.stop();
   }

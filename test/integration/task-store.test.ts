@@ -31,7 +31,7 @@ store.before(async (context) => {
 store.before.each(async (context) => {
   context.table = `tasks-${randomUUID()}`;
   await context.db.createTable(context.table);
-  context.repository = createDynamoDbTaskStore(context.db.client, context.table);
+  context.repository = createDynamoDbTaskStore(context.db.client, context.table, { statusShards: 8 });
   context.clock = { now: new Date('2026-01-01T00:00:00.000Z') };
   context.service = createTaskService({ repository: context.repository, now: () => context.clock.now, newId: monotonicFactory() });
 });
@@ -257,8 +257,27 @@ store('idempotency records expire by TTL and are invisible to task queries', asy
   const items = await context.db.client.send(
     new QueryCommand({ TableName: context.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'USER#alice' } }),
   );
-  assert.is(items.Items?.length, 2, 'the task and its idempotency record share the partition');
+  assert.is(items.Items?.length, 3, 'the task, its idempotency record and the task counter share the partition');
   assert.is((await context.service.list('alice', { limit: 10 })).items.length, 1);
+});
+
+store('the task counter: parallel reservations never pass the limit, releases never go below zero', async (context) => {
+  const results = await Promise.all(Array.from({ length: 20 }, () => context.repository.reserveTaskSlot('counted', 5)));
+  assert.is(results.filter(Boolean).length, 5);
+  const counterKey = (user: string) => ({ TableName: context.table, Key: { PK: `USER#${user}`, SK: 'QUOTA' }, ConsistentRead: true });
+  const counter = async () => (await context.db.client.send(new GetCommand(counterKey('counted')))).Item?.task_count;
+  assert.is(await counter(), 5);
+  await Promise.all(Array.from({ length: 8 }, () => context.repository.releaseTaskSlot('counted')));
+  assert.is(await counter(), 0);
+  await context.repository.releaseTaskSlot('nobody');
+  assert.is((await context.db.client.send(new GetCommand(counterKey('nobody')))).Item, undefined, 'no counter is made by a release');
+});
+
+store('the counter item is invisible to task queries (the list and both indexes)', async (context) => {
+  await context.service.create('alice', { title: 'Counted', description: '', status: 'pending' });
+  assert.is((await context.service.list('alice', { limit: 10 })).items.length, 1);
+  assert.is((await context.service.list('alice', { limit: 10 }, 'pending')).items.length, 1);
+  assert.is((await context.service.listAll('pending', { limit: 10 })).items.length, 1);
 });
 
 store.run();

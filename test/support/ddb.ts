@@ -8,6 +8,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ulid } from 'ulid';
+import { config } from '../../functions/config/env.ts';
+import { statusIndexKeys } from '../../functions/dynamodb/keys.ts';
+import { forgetLayoutRecords } from '../../functions/dynamodb/status-layout.ts';
 import type { Task } from '../../functions/tasks/task.ts';
 import { clearLogs } from './logs.ts';
 
@@ -18,6 +21,7 @@ export function resetMocks(): void {
   ddb.reset();
   ddb.onAnyCommand().resolves({});
   clearLogs();
+  forgetLayoutRecords();
 }
 
 export const TABLE_NAME = process.env.TABLE_NAME ?? 'tasks-test';
@@ -47,8 +51,7 @@ export function storedItem(ownerId: string, task: Task = makeTask()): Record<str
   return {
     PK: `USER#${ownerId}`,
     SK: `TASK#${task.task_id}`,
-    GSI1PK: `STATUS#${task.status}`,
-    GSI1SK: task.created_at,
+    ...statusIndexKeys(task.task_id, task.status, task.created_at, config().statusShards),
     GSI2PK: `USER#${ownerId}#STATUS#${task.status}`,
     GSI2SK: `TASK#${task.task_id}`,
     entity: 'task',

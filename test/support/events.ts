@@ -1,5 +1,6 @@
 /** API Gateway REST proxy events, shaped as the Cognito-authorized gateway sends them. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { idToken } from './id-tokens.ts';
 
 export const USER_A = '11111111-aaaa-4aaa-8aaa-111111111111';
 export const USER_B = '22222222-bbbb-4bbb-8bbb-222222222222';
@@ -29,7 +30,13 @@ export interface EventOptions {
   query?: Record<string, string | string[]>;
   pathParameters?: Record<string, string> | null;
   sub?: string | null;
-  groups?: string;
+  /**
+   * The caller's Cognito groups: the ID token in Authorization holds them as an array, and the claims
+   * comma-joined as API Gateway REST passes them (or as `groupsClaim` says).
+   */
+  groups?: readonly string[];
+  /** The `cognito:groups` claim text, whatever `groups` says. */
+  groupsClaim?: string;
   isBase64Encoded?: boolean;
 }
 
@@ -37,8 +44,10 @@ export function makeEvent(options: EventOptions = {}): APIGatewayProxyEvent {
   const method = options.method ?? 'GET';
   const path = options.path ?? '/tasks';
   const hasBody = options.body !== undefined || options.rawBody !== undefined;
+  const sub = options.sub === null ? undefined : (options.sub ?? USER_A);
   const headers: Record<string, string> = {
     ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+    ...(options.groups !== undefined && sub !== undefined ? { Authorization: idToken(sub, options.groups) } : {}),
     ...options.headers,
   };
   const multiQuery = options.query
@@ -46,8 +55,9 @@ export function makeEvent(options: EventOptions = {}): APIGatewayProxyEvent {
     : null;
   const query = multiQuery ? Object.fromEntries(Object.entries(multiQuery).map(([name, values]) => [name, values.at(-1) as string])) : null;
   const claims: Record<string, string> = {};
-  if (options.sub !== null) claims.sub = options.sub ?? USER_A;
-  if (options.groups !== undefined) claims['cognito:groups'] = options.groups;
+  if (sub !== undefined) claims.sub = sub;
+  const groupsClaim = options.groupsClaim ?? (options.groups?.length ? options.groups.join(',') : undefined);
+  if (groupsClaim !== undefined) claims['cognito:groups'] = groupsClaim;
   return {
     resource: options.resource ?? path,
     path,

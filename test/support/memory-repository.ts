@@ -10,6 +10,8 @@ import type { OwnedTask, Page, Task, TaskPatch, TaskStatus } from '../../functio
 
 export interface MemoryRepository extends TaskRepository {
   tasks: Map<string, { ownerId: string; task: Task }>;
+  /** Each owner's quota counter. */
+  counts: Map<string, number>;
   claims: Map<string, IdempotencyRecord>;
   calls: string[];
 }
@@ -21,6 +23,7 @@ const clone = <T>(value: T): T => structuredClone(value);
 export function createMemoryRepository(): MemoryRepository {
   const tasks = new Map<string, { ownerId: string; task: Task }>();
   const claims = new Map<string, IdempotencyRecord>();
+  const counts = new Map<string, number>();
   const calls: string[] = [];
 
   function page<T>(items: T[], request: PageRequest): Page<T> {
@@ -39,7 +42,22 @@ export function createMemoryRepository(): MemoryRepository {
   return {
     tasks,
     claims,
+    counts,
     calls,
+    async reserveTaskSlot(ownerId, limit) {
+      calls.push('reserveTaskSlot');
+      await tick();
+      const count = counts.get(ownerId) ?? 0;
+      if (count >= limit) return false;
+      counts.set(ownerId, count + 1);
+      return true;
+    },
+    async releaseTaskSlot(ownerId) {
+      calls.push('releaseTaskSlot');
+      await tick();
+      const count = counts.get(ownerId) ?? 0;
+      if (count > 0) counts.set(ownerId, count - 1);
+    },
     async insert(ownerId, task) {
       calls.push('insert');
       await tick();
@@ -84,7 +102,8 @@ export function createMemoryRepository(): MemoryRepository {
       const all: OwnedTask[] = [...tasks.values()]
         .filter((entry) => entry.task.status === status)
         .map((entry) => ({ ...clone(entry.task), owner_id: entry.ownerId }))
-        .sort((a, b) => b.created_at.localeCompare(a.created_at));
+        // The status index's total order: creation time, then task id.
+        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.task_id.localeCompare(a.task_id));
       return page(all, request);
     },
     async update(ownerId, taskId, patch: TaskPatch, updatedAt, expectedVersion) {

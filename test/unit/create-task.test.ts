@@ -3,8 +3,9 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { handler } from '../../functions/handlers/create-task.ts';
+import { shardOf } from '../../functions/dynamodb/shards.ts';
 import { ULID_PATTERN } from '../../functions/tasks/schemas.ts';
-import { conditionFailed, ddb, internalKeysIn, resetMocks, TABLE_NAME } from '../support/ddb.ts';
+import { conditionFailed, ddb, internalKeysIn, resetMocks, sentCommandNames, TABLE_NAME } from '../support/ddb.ts';
 import { makeEvent, SERVER_OWNED_FIELDS, USER_A, USER_B } from '../support/events.ts';
 import { invoke, toResponse } from '../support/invoke.ts';
 
@@ -37,12 +38,17 @@ creating('answers 201 with the task, its Location and its ETag', async () => {
   assert.is(response.headers['Content-Type'], 'application/json');
 });
 
-creating('sends one conditional PutItem keyed by the caller’s sub, with both index keys', async () => {
+creating('reserves a slot on the caller’s counter, then sends one conditional PutItem keyed by the sub, with both index keys (the status index sharded)', async () => {
   const response = await post({ title: 'Buy milk', description: 'semi-skimmed', status: 'in_progress' });
 
   const calls = ddb.commandCalls(PutCommand);
   assert.is(calls.length, 1);
-  assert.is(ddb.calls().length, 1);
+  assert.equal(sentCommandNames(), ['UpdateCommand', 'PutCommand']);
+  const reserve = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+  assert.equal(reserve?.Key, { PK: `USER#${USER_A}`, SK: 'QUOTA' });
+  assert.is(reserve?.UpdateExpression, 'ADD #count :delta SET #entity = :entity');
+  assert.is(reserve?.ConditionExpression, 'attribute_not_exists(#count) OR #count < :limit');
+  assert.equal(reserve?.ExpressionAttributeValues, { ':delta': 1, ':entity': 'quota', ':limit': 10_000 });
   const input = calls[0]?.args[0].input;
   const id = response.body.task.task_id;
   assert.is(input?.TableName, TABLE_NAME);
@@ -50,8 +56,9 @@ creating('sends one conditional PutItem keyed by the caller’s sub, with both i
   assert.equal(input?.Item, {
     PK: `USER#${USER_A}`,
     SK: `TASK#${id}`,
-    GSI1PK: 'STATUS#in_progress',
-    GSI1SK: response.body.task.created_at,
+    // The status index is sharded (STATUS_SHARDS=8 in the unit suites) by a function of the task id.
+    GSI1PK: `STATUS#in_progress#${shardOf(id, 8)}`,
+    GSI1SK: `${response.body.task.created_at}#${id}`,
     GSI2PK: `USER#${USER_A}#STATUS#in_progress`,
     GSI2SK: `TASK#${id}`,
     entity: 'task',
@@ -101,6 +108,34 @@ creating('the Location resolves under the stage or base path the API is mounted 
     const response = toResponse(await handler(event));
     assert.is(response.headers.Location, `${expected}${response.body.task.task_id}`);
   }
+});
+
+creating('at the quota: 409 quota_exceeded with the limit in details, and no task written', async () => {
+  ddb.on(UpdateCommand, { Key: { SK: 'QUOTA' } }).rejects(conditionFailed());
+
+  const response = await post({ title: 'One too many' });
+
+  assert.is(response.status, 409);
+  assert.is(response.body.error.code, 'quota_exceeded');
+  assert.equal(response.body.error.details, [{ field: 'tasks', message: 'at most 10000 tasks per user', limit: 10_000 }]);
+  assert.is(ddb.commandCalls(PutCommand).length, 0);
+  assert.equal(sentCommandNames(), ['UpdateCommand']);
+});
+
+creating('a create whose write fails gives its slot back (never below zero), then answers 500', async () => {
+  ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+
+  const response = await post({ title: 'Lost' });
+
+  assert.is(response.status, 500);
+  const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+  assert.equal(
+    updates.map((input) => [input.ExpressionAttributeValues?.[':delta'], input.ConditionExpression]),
+    [
+      [1, 'attribute_not_exists(#count) OR #count < :limit'],
+      [-1, '#count > :zero'],
+    ],
+  );
 });
 
 creating.run();
@@ -184,9 +219,9 @@ idempotent('first use claims the key with a conditional put, then writes the tas
   assert.is(taskPuts()[0]?.args[0].input.ConditionExpression, 'attribute_not_exists(PK)');
   assert.equal(
     ddb.calls().map((call) => (call.args[0] as object).constructor.name),
-    ['PutCommand', 'PutCommand', 'UpdateCommand'],
+    ['PutCommand', 'UpdateCommand', 'PutCommand', 'UpdateCommand'],
   );
-  const completion = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+  const completion = ddb.commandCalls(UpdateCommand)[1]?.args[0].input;
   assert.equal(completion?.Key, { PK: `USER#${USER_A}`, SK: 'IDEMPOTENCY#key-1' });
   assert.is(completion?.UpdateExpression, 'SET completed = :true');
   assert.is(completion?.ConditionExpression, 'attribute_exists(PK)');

@@ -1,5 +1,5 @@
 import '../support/env.ts';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { handler } from '../../functions/handlers/delete-task.ts';
@@ -23,12 +23,16 @@ deleting('answers 204 with an empty body', async () => {
   assert.is(response.headers['Cache-Control'], 'no-store');
 });
 
-deleting('sends one DeleteItem keyed by the caller’s sub, conditional on existence', async () => {
+deleting('sends one DeleteItem keyed by the caller’s sub, conditional on existence, then counts one task less', async () => {
   const taskId = newTaskId();
 
   await del(taskId);
 
-  assert.is(ddb.calls().length, 1);
+  assert.is(ddb.calls().length, 2);
+  const release = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+  assert.equal(release?.Key, { PK: `USER#${USER_A}`, SK: 'QUOTA' });
+  assert.is(release?.ConditionExpression, '#count > :zero');
+  assert.is(release?.ExpressionAttributeValues?.[':delta'], -1);
   assert.equal(deleteInput(), {
     TableName: TABLE_NAME,
     Key: { PK: `USER#${USER_A}`, SK: `TASK#${taskId}` },

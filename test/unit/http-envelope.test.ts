@@ -15,7 +15,7 @@ import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
 import { corsHeaders, gatewayPreflightHeaders } from '../../functions/http/cors.ts';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
-import { headersOf, MAX_BODY_BYTES, parseGroups } from '../../functions/http/request.ts';
+import { headersOf, MAX_BODY_BYTES, queryOf } from '../../functions/http/request.ts';
 import { ddb, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
 import { type EventOptions, makeEvent, USER_A } from '../support/events.ts';
 import { invoke, toResponse } from '../support/invoke.ts';
@@ -65,7 +65,7 @@ const ROUTES: { name: string; routeKey: string; handler: LambdaHandler; event: E
     name: 'adminListTasks',
     routeKey: 'GET /admin/tasks',
     handler: adminListTasks,
-    event: { path: '/admin/tasks', groups: 'admin' },
+    event: { path: '/admin/tasks', groups: ['admin'] },
     success: 200,
     arrange: () => {},
   },
@@ -427,20 +427,29 @@ identity.run();
 // ---------------------------------------------------------------------------------------------------
 const parsing = suite('request parsing helpers');
 
-parsing('cognito:groups as API Gateway REST passes it', () => {
-  assert.equal(parseGroups('admin'), ['admin']);
-  assert.equal(parseGroups('admin,editors'), ['admin', 'editors']);
-  assert.equal(parseGroups('[admin editors]'), ['admin', 'editors']);
-  assert.equal(parseGroups(['admin', 3]), ['admin']);
-  assert.equal(parseGroups(undefined), []);
-  assert.equal(parseGroups(''), []);
-});
-
 parsing('header names are lower-cased and a repeated header keeps its last value', () => {
   const event = makeEvent({ headers: { 'If-Match': '"1"' } });
   event.multiValueHeaders = { 'If-Match': ['"1"', '"2"'] };
 
   assert.is(headersOf(event)['if-match'], '"2"');
+});
+
+parsing('headers and query parameters named after Object.prototype members are kept as sent', () => {
+  // As Lambda's JSON.parse delivers them: own properties, `__proto__` included.
+  const event = makeEvent();
+  event.headers = JSON.parse('{"__proto__":"h1","constructor":"h2"}');
+  event.multiValueHeaders = {};
+  event.queryStringParameters = JSON.parse('{"__proto__":"q1","toString":"q2"}');
+  event.multiValueQueryStringParameters = JSON.parse('{"__proto__":["q1"],"toString":["q2"]}');
+
+  assert.equal(Object.entries(headersOf(event)), [
+    ['__proto__', 'h1'],
+    ['constructor', 'h2'],
+  ]);
+  assert.equal(Object.entries(queryOf(event)), [
+    ['__proto__', 'q1'],
+    ['toString', 'q2'],
+  ]);
 });
 
 parsing.run();

@@ -118,4 +118,13 @@ test('claims that are objects are passed as JSON, arrays comma-joined', () => {
   assert.equal(claims, { identities: '{"provider":"x"}', amr: 'a,b', n: '3' });
 });
 
+test('a claim named __proto__ is passed on as an own string property like any other', () => {
+  const claims = claimsAsApiGatewayPassesThem(JSON.parse('{"sub":"s","__proto__":"x","constructor":1}'));
+  assert.equal(Object.entries(claims), [
+    ['sub', 's'],
+    ['__proto__', 'x'],
+    ['constructor', '1'],
+  ]);
+});
+
 test.run();

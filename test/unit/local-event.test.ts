@@ -27,6 +27,24 @@ const context = {
 
 const events = suite('local proxy events');
 
+events('headers and query parameters named after Object.prototype members are kept as sent, never a crash', () => {
+  const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+  const event = buildProxyEvent(
+    request({
+      rawQuery: names.map((name) => `${name}=1&${name}=2`).join('&'),
+      rawHeaders: ['Host', 'localhost', ...names.flatMap((name) => [name, 'a', name, 'b'])],
+    }),
+    context,
+  );
+  for (const name of names) {
+    assert.ok(Object.hasOwn(event.multiValueQueryStringParameters ?? {}, name), name);
+    assert.equal(event.multiValueQueryStringParameters?.[name], ['1', '2'], name);
+    assert.is(event.queryStringParameters?.[name], '2', name);
+    assert.equal(event.multiValueHeaders[name], ['a', 'b'], name);
+    assert.is(event.headers[name], 'b', name);
+  }
+});
+
 events('have the shape API Gateway REST sends', () => {
   const event = buildProxyEvent(request({ method: 'PATCH', rawPath: '/tasks/a%20b', body: Buffer.from('{"title":"x"}') }), context);
   assert.is(event.resource, '/tasks/{taskId}');

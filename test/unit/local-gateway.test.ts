@@ -1,5 +1,5 @@
 /** The local API Gateway with a stub authorizer and stub functions, over HTTP on 127.0.0.1. */
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,6 +7,7 @@ import { routes } from '../../functions/routes.ts';
 import type { Authorizer } from '../../local/gateway/authorizer.ts';
 import { createGateway, type GatewayOptions, type Invoke } from '../../local/gateway/gateway.ts';
 import { close, listen } from '../../local/net.ts';
+import { postHeadersOnly } from '../support/raw-http.ts';
 
 interface Context {
   server: Server;
@@ -45,6 +46,7 @@ test.before(async (context) => {
   };
   const gateway = createGateway(options);
   context.server = createServer((req, res) => void gateway(req, res));
+  context.server.on('checkContinue', (req, res) => void gateway(req, res));
   context.url = `http://127.0.0.1:${await listen(context.server, 0, '127.0.0.1')}`;
 });
 
@@ -184,4 +186,136 @@ test('every answer is reported with its route, status and latency (for the per-r
   for (const [, , latency] of context.answered) assert.ok(Number.isInteger(latency) && latency >= 0);
 });
 
+const headersOnly = (url: string, headers: Record<string, string>) => postHeadersOnly(url, '/tasks', headers);
+
+test('authorization comes before the body: a refused request is answered without its body ever being sent', async (context) => {
+  const response = await headersOnly(context.url, { Authorization: 'bad', 'Content-Type': 'application/json', 'Content-Length': '1000' });
+  assert.is(response.status, 401);
+  assert.equal(JSON.parse(response.body), { message: 'Unauthorized' });
+  assert.is(context.calls.length, 0);
+});
+
+test('Expect: 100-continue is answered 100 only when the body is wanted; otherwise the final answer comes at once', async (context) => {
+  const tooLong = await headersOnly(context.url, { Authorization: 'good', 'Content-Length': '2048', Expect: '100-continue' });
+  assert.equal([tooLong.status, tooLong.continued], [413, false]);
+  const refused = await headersOnly(context.url, { Authorization: 'bad', 'Content-Length': '10', Expect: '100-continue' });
+  assert.equal([refused.status, refused.continued], [401, false]);
+  const served = await headersOnly(context.url, { Authorization: 'good', 'Content-Length': '10', Expect: '100-continue' });
+  assert.equal([served.status, served.continued], [200, true]);
+  assert.is(context.calls.length, 1);
+});
+
+test('a chunked body that passes the limit is 413 and the client reads it (no reset)', async (context) => {
+  const target = new URL(`${context.url}/tasks`);
+  const status = await new Promise<number | string>((resolve) => {
+    const req = request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { Authorization: 'good' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    for (let index = 0; index < 64; index++) req.write(Buffer.alloc(1024, 'x'));
+    req.end();
+  });
+  assert.is(status, 413);
+  assert.is(context.calls.length, 0);
+});
+
 test.run();
+
+// ---------------------------------------------------------------------------------------------------
+const limits = suite('local API Gateway: concurrency and rate limits');
+
+/** A gateway of its own on a random port, with stub functions that wait for `release()`. */
+async function gatewayWith(extra: Partial<GatewayOptions>) {
+  let running = 0;
+  let peak = 0;
+  const waiting: Array<() => void> = [];
+  const gateway = createGateway({
+    routes,
+    authorize,
+    allowedOrigins: [ORIGIN],
+    timeoutMs: 2000,
+    invoke: async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      running -= 1;
+      return { statusCode: 200, body: '{}' };
+    },
+    ...extra,
+  });
+  const server = createServer((req, res) => void gateway(req, res));
+  const url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+  return {
+    url,
+    peak: () => peak,
+    /** Lets every waiting invocation finish, now and as they arrive, until `stop`. */
+    releaseAll: () => {
+      const timer = setInterval(() => {
+        for (const resolve of waiting.splice(0)) resolve();
+      }, 5);
+      return () => clearInterval(timer);
+    },
+    waitingCount: () => waiting.length,
+    close: () => close(server),
+  };
+}
+
+limits('a burst queues per function: at most perFunction invocations run, the queue waits, past it 429 with Retry-After', async () => {
+  const gw = await gatewayWith({ concurrency: { perFunction: 2, queue: 3 } });
+  try {
+    const responses = Array.from({ length: 7 }, () => fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' } }));
+    // Two run, three wait: the other two are refused at once, before anything finishes.
+    while (gw.waitingCount() < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const stop = gw.releaseAll();
+    const settled = await Promise.all(responses);
+    stop();
+    const statuses = settled.map((response) => response.status).sort();
+    assert.equal(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    const refused = settled.find((response) => response.status === 429) as Response;
+    assert.equal(await refused.json(), { message: 'Too Many Requests' });
+    assert.is(refused.headers.get('retry-after'), '1');
+    assert.is(gw.peak(), 2, 'never more than perFunction at once');
+  } finally {
+    await gw.close();
+  }
+});
+
+limits('waiting for a turn counts towards the integration timeout (504), and frees the place', async () => {
+  const gw = await gatewayWith({ concurrency: { perFunction: 1, queue: 5 }, timeoutMs: 150 });
+  try {
+    const first = fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' } });
+    const second = await fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' } });
+    assert.is(second.status, 504);
+    assert.is((await first).status, 504);
+  } finally {
+    await gw.close();
+  }
+});
+
+limits('the per-caller rate limit counts each Authorization header: over it, 429 Too Many Requests with Retry-After', async () => {
+  const gw = await gatewayWith({ rateLimit: { limit: 3, windowSeconds: 60 } });
+  const stop = gw.releaseAll();
+  try {
+    const call = (authorization?: string) => fetch(`${gw.url}/tasks`, { headers: authorization ? { Authorization: authorization } : {} });
+    for (let index = 0; index < 3; index++) assert.is((await call('good')).status, 200);
+    const limited = await call('good');
+    assert.is(limited.status, 429);
+    assert.equal(await limited.json(), { message: 'Too Many Requests' });
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    // Invalid tokens count too (WAF runs before the authorizer), per header value.
+    for (let index = 0; index < 3; index++) assert.is((await call('bad')).status, 401);
+    assert.is((await call('bad')).status, 429);
+    assert.is((await call('Bearer good')).status, 401, 'another header value is another caller: refused by the authorizer, not limited');
+    assert.is((await call()).status, 401, 'no Authorization header: not counted by this rule');
+  } finally {
+    stop();
+    await gw.close();
+  }
+});
+
+limits.run();

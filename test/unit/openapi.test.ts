@@ -50,7 +50,7 @@ openapi('every path parameter in a route path is declared', () => {
 openapi('documents the success status and every error status of each route', () => {
   for (const route of routes) {
     const statuses = Object.keys(operationOf(route.path, route.method)?.responses ?? {}).map(Number);
-    for (const status of [route.success.status, 400, 401, 500, ...route.errors]) {
+    for (const status of [route.success.status, 400, 401, 429, 500, ...route.errors]) {
       assert.ok(statuses.includes(status), `${route.operationId} documents ${status}`);
     }
   }

@@ -119,8 +119,8 @@ const SCENARIOS: Record<RouteName, Scenario[]> = {
     },
   ],
   adminListTasks: [
-    { name: 'default status', event: { path: '/admin/tasks', groups: 'admin' } },
-    { name: 'one status', event: { path: '/admin/tasks', groups: 'admin', query: { status: 'done' } } },
+    { name: 'default status', event: { path: '/admin/tasks', groups: ['admin'] } },
+    { name: 'one status', event: { path: '/admin/tasks', groups: ['admin'], query: { status: 'done' } } },
   ],
 };
 

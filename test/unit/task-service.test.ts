@@ -2,7 +2,7 @@ import '../support/env.ts';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { IdempotencyKeyReusedError, NotFoundError, PreconditionFailedError } from '../../functions/tasks/errors.ts';
+import { IdempotencyKeyReusedError, NotFoundError, PreconditionFailedError, QuotaExceededError } from '../../functions/tasks/errors.ts';
 import { createTaskService, fingerprintOf, IDEMPOTENCY_TTL_SECONDS } from '../../functions/tasks/service.ts';
 import type { NewTaskInput, Task, TaskStatus } from '../../functions/tasks/task.ts';
 import { USER_A, USER_B } from '../support/events.ts';
@@ -18,7 +18,7 @@ interface World {
   advance: (ms: number) => void;
 }
 
-function world(): World {
+function world(maxTasksPerUser?: number): World {
   let clock = START;
   let sequence = 0;
   const repository = createMemoryRepository();
@@ -26,6 +26,7 @@ function world(): World {
     repository,
     now: () => new Date(clock),
     newId: () => `01HZZZZZZZZZZZZZZZZZZZZ${String(++sequence).padStart(3, '0')}`,
+    ...(maxTasksPerUser === undefined ? {} : { maxTasksPerUser }),
   });
   return { repository, service, advance: (ms) => (clock += ms) };
 }
@@ -56,7 +57,8 @@ creating('a new task: fresh id, version 1, both timestamps now', async () => {
     version: 1,
   });
   assert.is(replayed, false);
-  assert.equal(repository.calls, ['insert']);
+  assert.equal(repository.calls, ['reserveTaskSlot', 'insert']);
+  assert.is(repository.counts.get(USER_A), 1);
   assert.equal(repository.tasks.get(`${USER_A}/${task.task_id}`)?.task, task);
 });
 
@@ -81,7 +83,7 @@ idempotency('first use claims the key (recording the task it will write), writes
   const { task, replayed } = await service.create(USER_A, INPUT, 'key-1');
 
   assert.is(replayed, false);
-  assert.equal(repository.calls, ['claimIdempotencyKey', 'insert', 'completeIdempotencyKey']);
+  assert.equal(repository.calls, ['claimIdempotencyKey', 'reserveTaskSlot', 'insert', 'completeIdempotencyKey']);
   const claim = repository.claims.get(`${USER_A}/key-1`);
   assert.equal(claim?.task, task);
   assert.is(claim?.completed, true);
@@ -228,6 +230,78 @@ idempotency('an expired key can be used again and makes a new task', async () =>
 });
 
 idempotency.run();
+
+// ---------------------------------------------------------------------------------------------------
+const quota = suite('each user has at most maxTasksPerUser tasks');
+
+/** What the counter must equal: the owner's stored tasks. */
+const storedCount = (repository: MemoryRepository, ownerId: string) =>
+  [...repository.tasks.values()].filter((entry) => entry.ownerId === ownerId).length;
+
+quota('past the limit a create is QuotaExceededError (409 quota_exceeded, the limit in details) and stores nothing', async () => {
+  const { service, repository } = world(3);
+  for (let index = 0; index < 3; index++) await service.create(USER_A, INPUT);
+
+  try {
+    await service.create(USER_A, INPUT);
+    assert.unreachable('a fourth task was created');
+  } catch (error) {
+    assert.instance(error, QuotaExceededError);
+    assert.is((error as QuotaExceededError).status, 409);
+    assert.is((error as QuotaExceededError).code, 'quota_exceeded');
+    assert.equal((error as QuotaExceededError).details, [{ field: 'tasks', message: 'at most 3 tasks per user', limit: 3 }]);
+  }
+  assert.is(storedCount(repository, USER_A), 3);
+  assert.is((await service.create(USER_B, INPUT)).replayed, false, 'another user has their own quota');
+});
+
+quota('a delete frees a slot; a failed delete does not', async () => {
+  const { service, repository } = world(2);
+  const first = await service.create(USER_A, INPUT);
+  await service.create(USER_A, INPUT);
+  await rejects(service.remove(USER_A, 'nope'), NotFoundError);
+  await rejects(service.create(USER_A, INPUT), QuotaExceededError);
+
+  await service.remove(USER_A, first.task.task_id);
+
+  assert.is(repository.counts.get(USER_A), 1);
+  await service.create(USER_A, INPUT);
+  assert.is(repository.counts.get(USER_A), storedCount(repository, USER_A));
+});
+
+quota('concurrent creates never pass the limit, and the count matches what is stored', async () => {
+  const { service, repository } = world(5);
+  const results = await Promise.allSettled(Array.from({ length: 20 }, () => service.create(USER_A, INPUT)));
+
+  assert.is(results.filter((result) => result.status === 'fulfilled').length, 5);
+  for (const result of results) if (result.status === 'rejected') assert.instance(result.reason, QuotaExceededError);
+  assert.is(storedCount(repository, USER_A), 5);
+  assert.is(repository.counts.get(USER_A), 5);
+});
+
+quota('idempotent creates and their racing replays count each stored task once', async () => {
+  const { service, repository } = world(10);
+  await Promise.all(Array.from({ length: 8 }, () => service.create(USER_A, INPUT, 'same-key')));
+  await service.create(USER_A, INPUT, 'same-key');
+
+  assert.is(storedCount(repository, USER_A), 1);
+  assert.is(repository.counts.get(USER_A), 1);
+});
+
+quota('a task write that fails gives its slot back', async () => {
+  const { service, repository } = world(1);
+  const insert = repository.insert;
+  repository.insert = async () => {
+    throw new Error('write failed');
+  };
+  await rejects(service.create(USER_A, INPUT), Error);
+  repository.insert = insert;
+
+  assert.is(repository.counts.get(USER_A), 0);
+  await service.create(USER_A, INPUT);
+});
+
+quota.run();
 
 // ---------------------------------------------------------------------------------------------------
 const fingerprints = suite('request fingerprints');
