@@ -8,7 +8,7 @@ export const MAX_TASKS_PER_USER_LIMIT = 1_000_000;
 export const MAX_PAGE_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** The function's configuration, read from its environment once, when first asked for. */
-import { checkShardCount } from '../dynamodb/shards.ts';
+import { MAX_STATUS_SHARDS } from '../dynamodb/shards.ts';
 
 export interface FunctionConfig {
   tableName: string;
@@ -40,7 +40,7 @@ export const DEFAULT_PAGE_TOKEN_KEY_VERSION = 1;
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   return {
     tableName: env.TABLE_NAME ?? '',
-    statusShards: shardCount(env.STATUS_SHARDS),
+    statusShards: wholeNumber(env, 'STATUS_SHARDS', 1, 1, MAX_STATUS_SHARDS),
     allowedOrigins: commaList(env.ALLOWED_ORIGINS),
     pageTokenKey: env.PAGE_TOKEN_KEY || undefined,
     pageTokenKmsKeyId: env.PAGE_TOKEN_KMS_KEY_ID || undefined,
@@ -69,16 +69,6 @@ export function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: numb
 
 export class SettingError extends Error {
   override name = 'SettingError';
-}
-
-function shardCount(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 1;
-  if (!/^\d+$/.test(raw)) throw new Error(`Configuration error: STATUS_SHARDS must be a whole number, got "${raw}"`);
-  try {
-    return checkShardCount(Number(raw));
-  } catch (error) {
-    throw new Error(`Configuration error: ${(error as Error).message}`);
-  }
 }
 
 /** `a, b,,c` -> ['a', 'b', 'c']: how ALLOWED_ORIGINS and the like are written, here and in infra/ and local/. */

@@ -22,7 +22,6 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage/index
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
 import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -36,7 +35,7 @@ import {
 } from '../../functions/http/cors.ts';
 import type { RouteDefinition } from '../../functions/routes.ts';
 import type { RouteFunction } from './functions.ts';
-import { assumeRolePolicy } from './iam.ts';
+import { assumeRolePolicy, partitionOf } from './iam.ts';
 
 export interface ApiOptions {
   prefix: string;
@@ -380,7 +379,6 @@ export class Api extends Construct {
    * it pointing at a deleted role.
    */
   private accountLoggingRole(prefix: string, resetOnDelete: boolean): ApiGatewayAccount {
-    const partition = new DataAwsPartition(this, 'partition');
     const role = new IamRole(this, 'cloudwatch-role', {
       name: `${prefix}-apigateway-cloudwatch`,
       description: 'API Gateway account setting: writes execution and access logs to CloudWatch',
@@ -388,7 +386,7 @@ export class Api extends Construct {
     });
     const attachment = new IamRolePolicyAttachment(this, 'cloudwatch-policy', {
       role: role.name,
-      policyArn: `arn:${partition.partition}:iam::aws:policy/service-role/${APIGATEWAY_CLOUDWATCH_POLICY}`,
+      policyArn: `arn:${partitionOf(role.arn)}:iam::aws:policy/service-role/${APIGATEWAY_CLOUDWATCH_POLICY}`,
     });
     return new ApiGatewayAccount(this, 'account', {
       cloudwatchRoleArn: role.arn,

@@ -29,7 +29,12 @@ export function assumeRolePolicy(service: string): string {
  * account principal, without a data source that would call STS during an offline plan.
  */
 export function accountRootOf(arn: string): string {
-  return `arn:${Fn.element(Fn.split(':', arn), 1)}:iam::${accountIdOf(arn)}:root`;
+  return `arn:${partitionOf(arn)}:iam::${accountIdOf(arn)}:root`;
+}
+
+/** The partition in `arn` (`aws`, `aws-cn`, …): ARNs of AWS managed policies are built with it. */
+export function partitionOf(arn: string): string {
+  return Fn.element(Fn.split(':', arn), 1);
 }
 
 /** The account id in `arn` (any ARN of this stack), for `aws:SourceAccount` conditions. */

@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { statusIndexKeys, statusPk } from '../../functions/dynamodb/keys.ts';
 import { type LayoutRecord, readRounds } from '../../functions/dynamodb/layout-record.ts';
+import { readConfig, SettingError } from '../../functions/config/env.ts';
 import { checkShardCount, MAX_STATUS_SHARDS, reshardMoves, shardOf } from '../../functions/dynamodb/shards.ts';
 
 const IDS = Array.from({ length: 4000 }, () => ulid());
@@ -67,6 +68,17 @@ shards('counts are whole numbers from 1 to the maximum', () => {
   assert.is(checkShardCount(1), 1);
   assert.is(checkShardCount(MAX_STATUS_SHARDS), MAX_STATUS_SHARDS);
   for (const bad of [0, -1, 1.5, MAX_STATUS_SHARDS + 1, Number.NaN]) assert.throws(() => checkShardCount(bad), /STATUS_SHARDS must be/);
+});
+
+shards('a function reads STATUS_SHARDS as every other setting: unset is 1, a bad value is a SettingError naming it', () => {
+  assert.is(readConfig({ TABLE_NAME: 't' }).statusShards, 1);
+  assert.is(readConfig({ TABLE_NAME: 't', STATUS_SHARDS: '8' }).statusShards, 8);
+  for (const bad of ['0', '65', '2.5', 'eight']) {
+    assert.throws(
+      () => readConfig({ TABLE_NAME: 't', STATUS_SHARDS: bad }),
+      (error: unknown) => error instanceof SettingError && /^STATUS_SHARDS must be/.test(error.message),
+    );
+  }
 });
 
 shards.run();
