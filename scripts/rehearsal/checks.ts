@@ -12,6 +12,7 @@ import {
   GetStageCommand,
 } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeQueryDefinitionsCommand } from '@aws-sdk/client-cloudwatch-logs';
 // The SDK's own protocol implementations (every client depends on @aws-sdk/core): see the CloudWatch client below.
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import {
@@ -33,6 +34,7 @@ import { routes } from '../../functions/routes.ts';
 import type { InfraConfig } from '../../infra/config.ts';
 import { EXPLICIT_AUTH_FLOWS, OAUTH_SCOPES, PASSWORD_AUTH_FLOW } from '../../infra/constructs/auth.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
+import { savedQueryName } from '../../infra/constructs/monitoring.ts';
 import { alarmSpecs } from '../../infra/monitoring/alarms.ts';
 import { PASSWORD_POLICY } from '../../infra/password-policy.ts';
 
@@ -289,6 +291,32 @@ export async function checkDeployedDesign(config: InfraConfig, outputs: StackOut
     `dashboard ${outputs.dashboard_name}: shows every alarm’s state`,
     widgets.length,
   );
+
+  // The runbook's saved queries: one per kind of alarm the stage has, on the logs its section reads.
+  const logGroups = {
+    functions: sorted(routes.map((route) => `/aws/lambda/${config.prefix}-${route.handler}`)),
+    access: [`/aws/apigateway/${config.prefix}-access`],
+  };
+  const kinds = new Map(designed.map(({ kind }) => [kind.id, kind]));
+  const { queryDefinitions: saved = [] } = await new CloudWatchLogsClient(aws).send(
+    new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: `${config.prefix}/runbook/` }),
+  );
+  expect(
+    same(
+      saved.map((definition) => definition.name),
+      [...kinds.values()].map((kind) => savedQueryName(config.prefix, kind)),
+    ),
+    'one saved runbook query per kind of alarm',
+    saved.map((definition) => definition.name),
+  );
+  for (const kind of kinds.values()) {
+    const definition = saved.find((candidate) => candidate.name === savedQueryName(config.prefix, kind));
+    expect(
+      definition?.queryString === kind.query && same(definition.logGroupNames ?? [], logGroups[kind.logs]),
+      `${savedQueryName(config.prefix, kind)}: the runbook's query on its logs`,
+      definition,
+    );
+  }
 
   if (failures.length > 0) throw new Error(`${config.prefix}: what exists is not what the design says:\n  - ${failures.join('\n  - ')}`);
   return passed;

@@ -25,12 +25,6 @@ export const MOTO_GAPS: MotoGap[] = [
       'lambda GetFunction / GetFunctionConfiguration: moto 5.2 does not store LoggingConfig from CreateFunction, so it reads back empty and every re-plan would set it again',
   },
   {
-    resourceType: 'aws_cloudwatch_query_definition',
-    override: { count: 0 },
-    missingMotoCall:
-      'logs PutQueryDefinition / DescribeQueryDefinitions / DeleteQueryDefinition: moto 5.2 implements none of the Logs Insights query-definition calls, so the saved runbook queries are left out of the rehearsed stack (synth tests, the offline plan and the policy gate still cover them)',
-  },
-  {
     resourceType: 'aws_api_gateway_account',
     override: { reset_on_delete: false },
     missingMotoCall:

@@ -3,17 +3,24 @@
  * runs. It keeps everything in memory and is stopped (with all it holds) when the rehearsal ends.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/net.ts';
+
+/** moto's server with the calls it lacks for this stack added (see the file). */
+const SERVER_WITH_ADDITIONS = fileURLToPath(new URL('./moto_server.py', import.meta.url));
 
 export interface Moto {
   endpoint: string;
   stop(): Promise<void>;
 }
 
+/** `motoServer`: the .venv's `moto_server`; its Python runs moto with the additions. */
 export async function startMoto(motoServer: string): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
+  const python = join(dirname(motoServer), 'python');
+  const child: ChildProcess = spawn(python, [SERVER_WITH_ADDITIONS, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     // AWS managed policies exist in every account (the API Gateway logging role attaches one); moto
     // loads them only when asked to.

@@ -545,7 +545,7 @@ test('only rehearsal mode leaves out what moto cannot answer (scripts/rehearsal/
       }
     }
   }
-  assert.is(resourcesOf(rehearsal, 'aws_cloudwatch_query_definition')[0]?.[1].count, 0);
+  assert.not.ok('count' in (resourcesOf(rehearsal, 'aws_cloudwatch_query_definition')[0]?.[1] ?? {}), 'the saved queries are rehearsed');
   assert.equal(resourcesOf(rehearsal, 'aws_lambda_function')[0]?.[1].lifecycle, { ignore_changes: ['logging_config'] });
 });
 
