@@ -1,0 +1,54 @@
+/**
+ * What the API document says about answers no function gives: API Gateway's own (the Cognito authorizer,
+ * unknown paths and methods, the payload limit, throttling, a failed or slow integration) and the web
+ * ACL's. They keep API Gateway's body, `{"message": …}` (infra/constructs/api.ts keeps that template for
+ * every gateway response; local/gateway/ answers the same), so they get a schema of their own beside the
+ * functions' error envelope.
+ */
+import { MAX_PAYLOAD_BYTES } from '../../local/gateway/gateway.ts';
+
+export const GATEWAY_ERROR_SCHEMA = {
+  type: 'object',
+  description:
+    'An answer API Gateway or its web ACL gives itself, before or instead of a function, in API Gateway’s own shape (not the error envelope)',
+  properties: { message: { type: 'string' } },
+  required: ['message'],
+  additionalProperties: false,
+};
+
+export interface GatewayAnswer {
+  description: string;
+  /** The messages API Gateway (or the web ACL) sends with this status. */
+  messages: readonly string[];
+}
+
+const MEBIBYTES = MAX_PAYLOAD_BYTES / (1024 * 1024);
+
+/** By status: when the gateway answers it, and with which messages. */
+export const GATEWAY_ANSWERS: Record<number, GatewayAnswer> = {
+  401: {
+    description:
+      'No valid Cognito ID token in Authorization: missing, malformed, badly signed, for another pool or client, not an ID token',
+    messages: ['Unauthorized', 'The incoming token has expired'],
+  },
+  403: {
+    description:
+      'The web ACL’s managed rules blocked the request (Forbidden), or no route has this method and path (Missing Authentication Token, which API Gateway answers instead of 404 or 405)',
+    messages: ['Forbidden', 'Missing Authentication Token'],
+  },
+  413: { description: `The request is over API Gateway’s ${MEBIBYTES} MB payload limit`, messages: ['Request Too Long'] },
+  429: {
+    description:
+      'Too many requests: the web ACL’s rate rules (per caller, per IP), stage throttling, or (local mode) a function whose invocations and queue are all taken',
+    messages: ['Too Many Requests'],
+  },
+  500: { description: 'The gateway itself failed', messages: ['Internal server error'] },
+  502: {
+    description: 'The function failed, ran past its timeout or returned a malformed result',
+    messages: ['Internal server error'],
+  },
+  504: {
+    description: 'No answer from the function within API Gateway’s 29 s integration timeout',
+    messages: ['Endpoint request timed out'],
+  },
+};
