@@ -40,7 +40,7 @@ const title = z
   .register(documentedAs, {
     type: 'string',
     pattern: TITLE_PATTERN,
-    description: `Trimmed of surrounding whitespace, then 1 to ${TITLE_MAX} characters (UTF-16 code units, as JavaScript counts them); the trimmed title is stored`,
+    description: `Trimmed of surrounding whitespace, then 1 to ${TITLE_MAX} characters (Unicode code points, as JSON Schema counts them); the trimmed title is stored`,
   });
 const description = z.string().check(z.maxLength(DESCRIPTION_MAX), wellFormed);
 
