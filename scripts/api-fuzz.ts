@@ -5,7 +5,7 @@
  * fuzzing, stateful through the document's links) and every check runs from a fixed seed
  * (scripts/api-fuzz/schemathesis.toml). Last line: `schemathesis: <N> operations, <M> test cases, <F> failures`.
  *
- *   npm run api-fuzz [-- --keep-report]
+ *   npm run api-fuzz [-- <schemathesis run options, e.g. --max-examples 200 --seed 7 to explore further>]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -97,7 +97,7 @@ function runTool(command: string, args: string[], env: NodeJS.ProcessEnv): Promi
   });
 }
 
-export async function apiFuzz(schemathesis: string): Promise<FuzzResult> {
+export async function apiFuzz(schemathesis: string, extraArgs: readonly string[] = []): Promise<FuzzResult> {
   const work = await mkdtemp(join(tmpdir(), 'task-api-fuzz-'));
   // The per-caller rate limit is the web ACL's, in front of the API: it would answer most of a fuzzing
   // run with 429 (documented, so no failure) and leave the functions untested.
@@ -125,6 +125,7 @@ export async function apiFuzz(schemathesis: string): Promise<FuzzResult> {
         '--report-json-path',
         reportFile,
         '--no-color',
+        ...extraArgs,
       ],
       { ...process.env, TASK_API_FUZZ_AUTH_FILE: authFile },
     );
@@ -138,7 +139,7 @@ export async function apiFuzz(schemathesis: string): Promise<FuzzResult> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await withTool('api fuzzing', 'schemathesis', async (path) => {
-    const result = await apiFuzz(path);
+    const result = await apiFuzz(path, process.argv.slice(2));
     console.log(result.output.trimEnd());
     console.log(fuzzLine(result));
     if (result.failures > 0) process.exitCode = 1;
