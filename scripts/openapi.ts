@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { MAX_BODY_BYTES } from '../functions/http/request.ts';
 import { type RouteDefinition, routes } from '../functions/routes.ts';
 import { documentedAs, errorSchema } from '../functions/tasks/schemas.ts';
-import { GATEWAY_ANSWERS, GATEWAY_ERROR_SCHEMA } from './openapi/gateway-answers.ts';
+import { GATEWAY_ANSWERS, GATEWAY_ERROR_SCHEMA, HEADERS_TOO_LARGE } from './openapi/gateway-answers.ts';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
@@ -145,6 +145,7 @@ function operation(route: RouteDefinition) {
         ...(route.operationId === 'createTask' ? { links: CREATED_TASK_LINKS } : {}),
       },
       ...Object.fromEntries(statuses.map((status) => [status, errorResponse(status, functionStatuses.has(status))])),
+      [HEADERS_TOO_LARGE.status]: HEADERS_TOO_LARGE.response,
     },
   };
 }

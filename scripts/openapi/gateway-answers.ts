@@ -5,6 +5,7 @@
  * every gateway response; local/gateway/ answers the same), so they get a schema of their own beside the
  * functions' error envelope.
  */
+import { maxHeaderSize } from 'node:http';
 import { MAX_PAYLOAD_BYTES } from '../../local/gateway/gateway.ts';
 
 export const GATEWAY_ERROR_SCHEMA = {
@@ -50,5 +51,16 @@ export const GATEWAY_ANSWERS: Record<number, GatewayAnswer> = {
   504: {
     description: 'No answer from the function within API Gateway’s 29 s integration timeout',
     messages: ['Endpoint request timed out'],
+  },
+};
+
+/**
+ * A request line and headers too large to parse are refused before any gateway logic runs: local mode's
+ * HTTP server (Node) answers 431 with no body; API Gateway refuses them too, past 10,240 bytes.
+ */
+export const HEADERS_TOO_LARGE = {
+  status: 431,
+  response: {
+    description: `Request Header Fields Too Large, with no body: the request line (a long query string) and headers are over what the server parses (API Gateway: 10,240 bytes; local mode: ${maxHeaderSize / 1024} KiB, answered by Node’s HTTP server)`,
   },
 };
