@@ -16,6 +16,11 @@ report('a complete run without failures is 0 failures, with its numbers in the l
   assert.is(fuzzLine(result), 'schemathesis: 6 operations, 548 test cases, 0 failures');
 });
 
+report('warnings are listed by name with their operations', () => {
+  const warned = { ...COMPLETE, warnings: { missing_auth: ['GET /admin/tasks'], rate_limited: [] } };
+  assert.equal(summarize(warned, 0, '').warnings, ['missing_auth: GET /admin/tasks']);
+});
+
 report('failures, errors and errored operations all count', () => {
   const failed = { ...COMPLETE, test_cases: { generated: 9, unique_failures: 2 }, errors: [{}], operations: { tested: 6, errored: 1 } };
   assert.is(summarize(failed, 1, '').failures, 4);
