@@ -6,7 +6,8 @@
  * functions' error envelope.
  */
 import { maxHeaderSize } from 'node:http';
-import { MAX_PAYLOAD_BYTES } from '../../local/gateway/gateway.ts';
+import { AUTHORIZER_MESSAGES } from '../../local/gateway/authorizer.ts';
+import { GATEWAY_MESSAGES, MAX_PAYLOAD_BYTES } from '../../local/gateway/gateway.ts';
 
 export const GATEWAY_ERROR_SCHEMA = {
   type: 'object',
@@ -24,33 +25,36 @@ export interface GatewayAnswer {
 }
 
 const MEBIBYTES = MAX_PAYLOAD_BYTES / (1024 * 1024);
+/** The web ACL's managed rules block through API Gateway's WAF_FILTERED response, whose message is AWS's own. */
+const WAF_BLOCKED = 'Forbidden';
 
 /** By status: when the gateway answers it, and with which messages. */
 export const GATEWAY_ANSWERS: Record<number, GatewayAnswer> = {
   401: {
     description:
       'No valid Cognito ID token in Authorization: missing, malformed, badly signed, for another pool or client, not an ID token',
-    messages: ['Unauthorized', 'The incoming token has expired'],
+    messages: [AUTHORIZER_MESSAGES.unauthorized, AUTHORIZER_MESSAGES.expired],
   },
   403: {
     description:
       'The web ACL’s managed rules blocked the request (Forbidden), or no route has this method and path (Missing Authentication Token, which API Gateway answers instead of 404 or 405)',
-    messages: ['Forbidden', 'Missing Authentication Token'],
+    messages: [WAF_BLOCKED, GATEWAY_MESSAGES.missingAuthenticationToken],
   },
-  413: { description: `The request is over API Gateway’s ${MEBIBYTES} MB payload limit`, messages: ['Request Too Long'] },
+  413: { description: `The request is over API Gateway’s ${MEBIBYTES} MB payload limit`, messages: [GATEWAY_MESSAGES.requestTooLong] },
   429: {
     description:
       'Too many requests: the web ACL’s rate rules (per caller, per IP), stage throttling, or (local mode) a function whose invocations and queue are all taken',
-    messages: ['Too Many Requests'],
+    // The web ACL's rate rules answer with the same body (TOO_MANY_REQUESTS_BODY in infra/constructs/firewall.ts).
+    messages: [GATEWAY_MESSAGES.tooManyRequests],
   },
-  500: { description: 'The gateway itself failed', messages: ['Internal server error'] },
+  500: { description: 'The gateway itself failed', messages: [GATEWAY_MESSAGES.internalServerError] },
   502: {
     description: 'The function failed, ran past its timeout or returned a malformed result',
-    messages: ['Internal server error'],
+    messages: [GATEWAY_MESSAGES.internalServerError],
   },
   504: {
     description: 'No answer from the function within API Gateway’s 29 s integration timeout',
-    messages: ['Endpoint request timed out'],
+    messages: [GATEWAY_MESSAGES.endpointRequestTimedOut],
   },
 };
 
