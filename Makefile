@@ -9,7 +9,7 @@ export CHECKPOINT_DISABLE := 1
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 VENV := .venv
 
-.PHONY: help install tools build test bench openapi start smoke reshard synth plan deploy destroy clean rehearse policy
+.PHONY: help install tools build test bench openapi api-lint api-fuzz start smoke reshard synth plan deploy destroy clean rehearse policy
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ bench: ## Bundle sizes, cold load times vs esbuild defaults, local start-up time
 
 openapi: ## Regenerate docs/openapi.json from the route table (a test fails when it is stale)
 	npm run openapi
+
+api-lint: ## Spectral and Redocly on docs/openapi.json: zero errors, zero warnings (rules off only with a reason)
+	npm run --silent api-lint
+
+api-fuzz: tools ## schemathesis (all phases, two users) against a throw-away local mode: zero failures
+	npm run --silent api-fuzz
 
 start: ## Local mode: the whole API on http://localhost:3000
 	npm start

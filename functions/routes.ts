@@ -61,7 +61,12 @@ export const routes = [
     summary: 'Create a task (idempotent with an Idempotency-Key header)',
     adminOnly: false,
     request: { query: noQuery, body: createTaskBody, headers: createTaskHeaders },
-    success: { status: 201, description: 'The task was created (or this is a replay of that create)', body: taskEnvelope },
+    success: {
+      status: 201,
+      description:
+        'The task was created, or this is a replay of that create (the same Idempotency-Key and body within 24 hours): the task as it is now, or as it was created if it has been deleted since',
+      body: taskEnvelope,
+    },
     errors: [409, 413, 415],
     // PutItem: the task and the idempotency record; GetItem: replays; UpdateItem: marking a replayable create
     // done, and the owner's task counter (reserving a slot, giving it back when no task was stored).

@@ -1,32 +1,55 @@
 /**
  * The OpenAPI 3.0 document, derived from the route table and its schemas. `npm run openapi` writes it
  * to docs/openapi.json, which is committed so that contract changes show up in review; a unit test
- * fails when the committed file is out of date.
+ * fails when the committed file is out of date, Spectral and Redocly lint it (`make api-lint`) and
+ * schemathesis holds local mode to it (`make api-fuzz`).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { MAX_BODY_BYTES } from '../functions/http/request.ts';
 import { type RouteDefinition, routes } from '../functions/routes.ts';
-import { errorSchema } from '../functions/tasks/schemas.ts';
+import { documentedAs, errorSchema } from '../functions/tasks/schemas.ts';
+import { GATEWAY_ANSWERS, GATEWAY_ERROR_SCHEMA, HEADERS_TOO_LARGE } from './openapi/gateway-answers.ts';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
+/** What the functions' error envelope means at each status (the gateway's answers are in GATEWAY_ANSWERS). */
+const FUNCTION_ERRORS: Record<number, string> = {
   400: 'validation_failed (details name each field) or invalid_json',
-  401: 'No valid Cognito ID token in Authorization (answered by API Gateway: {"message":"Unauthorized"})',
+  401: 'unauthorized: the verified token’s sub cannot name a user',
   403: 'forbidden: the caller is not in the admin group',
   404: 'not_found: no such task for this caller',
   409: 'idempotency_key_reused: the Idempotency-Key was used with another body; quota_exceeded: the caller has MAX_TASKS_PER_USER tasks already (details[0].limit)',
   412: 'precondition_failed: If-Match does not match the task version',
-  413: 'payload_too_large: the body is over 16 KiB',
-  415: 'unsupported_media_type: the body is not application/json',
+  413: `payload_too_large: the body is over ${MAX_BODY_BYTES / 1024} KiB`,
+  415: 'unsupported_media_type: a body that is not JSON (see the request body’s media types)',
   500: 'internal: a generic error; details are only in the logs',
 };
 
+const ERROR = { $ref: '#/components/schemas/Error' };
+const GATEWAY_ERROR = { $ref: '#/components/schemas/GatewayError' };
+const CACHE_CONTROL = { 'Cache-Control': { $ref: '#/components/headers/CacheControl' } };
+
+const ACCEPTED_MEDIA_TYPES =
+  'Content-Type application/json (parameters such as charset are allowed), or any other application/<subtype>+json type; ' +
+  'anything else is 415 unsupported_media_type.';
+
 function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, {
+    io,
+    target: 'openapi-3.0',
+    unrepresentable: 'any',
+    // A value whose wire form zod cannot describe is documented as schemas.ts registers it.
+    override: ({ zodSchema, jsonSchema }) => {
+      const documented = documentedAs.get(zodSchema);
+      if (!documented) return;
+      for (const key of Object.keys(jsonSchema)) delete (jsonSchema as Record<string, unknown>)[key];
+      Object.assign(jsonSchema, documented);
+    },
+  }) as JsonSchema;
   return json;
 }
 
@@ -48,19 +71,56 @@ function parameters(schema: z.core.$ZodType | undefined, location: 'path' | 'que
   });
 }
 
-function jsonContent(schema: JsonSchema) {
+function jsonContent(schema: unknown) {
   return { 'application/json': { schema } };
 }
 
+/** One error response: the function's envelope, the gateway's `{"message"}`, or either. */
+function errorResponse(status: number, fromFunction: boolean) {
+  const gateway = GATEWAY_ANSWERS[status];
+  const descriptions = [
+    ...(fromFunction ? [`From the function: ${FUNCTION_ERRORS[status] ?? 'an error'}.`] : []),
+    ...(gateway ? [`From API Gateway (${gateway.messages.map((message) => `"${message}"`).join(' or ')}): ${gateway.description}.`] : []),
+  ];
+  const schemas = [...(fromFunction ? [ERROR] : []), ...(gateway ? [GATEWAY_ERROR] : [])];
+  return {
+    description: descriptions.join(' '),
+    headers: {
+      ...CACHE_CONTROL,
+      ...(status === 429 ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}),
+    },
+    content: jsonContent(schemas.length === 1 ? schemas[0] : { oneOf: schemas }),
+  };
+}
+
+/** The success response's headers: every one says no-store; a task's also carries its ETag, a new one its Location. */
+function successHeaders(route: RouteDefinition) {
+  const returnsTask = route.success.body !== undefined && route.success.status !== 204 && !route.paginated;
+  return {
+    ...CACHE_CONTROL,
+    ...(returnsTask ? { ETag: { $ref: '#/components/headers/ETag' } } : {}),
+    ...(route.operationId === 'createTask' ? { Location: { $ref: '#/components/headers/Location' } } : {}),
+  };
+}
+
+/** From a created task to what can be done with it next (schemathesis follows these in its stateful phase). */
+const CREATED_TASK_LINKS = {
+  GetTask: { operationId: 'getTask', parameters: { taskId: '$response.body#/task/task_id' }, description: 'Read the new task' },
+  UpdateTask: {
+    operationId: 'updateTask',
+    parameters: { taskId: '$response.body#/task/task_id', 'header.If-Match': '$response.header.ETag' },
+    description: 'Change the new task, on condition that it has not changed since',
+  },
+  DeleteTask: { operationId: 'deleteTask', parameters: { taskId: '$response.body#/task/task_id' }, description: 'Delete the new task' },
+};
+
 function operation(route: RouteDefinition) {
-  const errorStatuses = [...new Set([400, 401, ...route.errors, 500])].sort();
-  const errorResponses = errorStatuses.map((status) => [
-    status,
-    { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: jsonContent({ $ref: '#/components/schemas/Error' }) },
-  ]);
+  const functionStatuses = new Set([400, 401, ...route.errors, 500]);
+  const statuses = [...new Set([...functionStatuses, ...Object.keys(GATEWAY_ANSWERS).map(Number)])].sort();
   return {
     operationId: route.operationId,
     summary: route.summary,
+    description: route.summary,
     tags: [route.adminOnly ? 'admin' : 'tasks'],
     security: [{ CognitoUserPool: [] }],
     parameters: [
@@ -68,19 +128,24 @@ function operation(route: RouteDefinition) {
       ...parameters(route.request.query, 'query'),
       ...parameters(route.request.headers, 'header'),
     ],
-    ...(route.request.body ? { requestBody: { required: true, content: jsonContent(schemaOf(route.request.body, 'input')) } } : {}),
+    ...(route.request.body
+      ? {
+          requestBody: {
+            required: true,
+            description: `${ACCEPTED_MEDIA_TYPES} At most ${MAX_BODY_BYTES / 1024} KiB.`,
+            content: jsonContent(schemaOf(route.request.body, 'input')),
+          },
+        }
+      : {}),
     responses: {
       [route.success.status]: {
         description: route.success.description,
+        headers: successHeaders(route),
         ...(route.success.body ? { content: jsonContent(schemaOf(route.success.body, 'output')) } : {}),
+        ...(route.operationId === 'createTask' ? { links: CREATED_TASK_LINKS } : {}),
       },
-      ...Object.fromEntries(errorResponses),
-      429: {
-        description:
-          'Too Many Requests, answered before the function: the web ACL’s rate limits (per caller, per IP), stage throttling, or (local mode) a full function queue',
-        headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } },
-        content: jsonContent({ $ref: '#/components/schemas/GatewayMessage' }),
-      },
+      ...Object.fromEntries(statuses.map((status) => [status, errorResponse(status, functionStatuses.has(status))])),
+      [HEADERS_TOO_LARGE.status]: HEADERS_TOO_LARGE.response,
     },
   };
 }
@@ -97,8 +162,25 @@ export function buildOpenApiDocument() {
       version: '1.0.0',
       description:
         'Per-user task management. Every operation needs a Cognito ID token in the Authorization header. ' +
-        'Every error uses the envelope {"error": {"code", "message", "details"?}, "request_id"}.',
+        'Errors from the functions use the envelope {"error": {"code", "message", "details"?}, "request_id"} (schema Error); ' +
+        'answers API Gateway gives itself keep its own shape {"message"} (schema GatewayError).',
     },
+    servers: [
+      {
+        url: 'https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}',
+        description: 'A deployed stage (the api_url output of `cdktf output`)',
+        variables: {
+          restApiId: { default: 'abcdef1234', description: 'The REST API id' },
+          region: { default: 'eu-west-1', description: 'The AWS region of the stage' },
+          stage: { default: 'dev', enum: ['dev', 'prod'] },
+        },
+      },
+      { url: 'http://localhost:3000', description: 'Local mode (`npm start`)' },
+    ],
+    tags: [
+      { name: 'tasks', description: 'The caller’s own tasks' },
+      { name: 'admin', description: 'Every user’s tasks, for members of the admin group' },
+    ],
     paths,
     components: {
       securitySchemes: {
@@ -106,18 +188,31 @@ export function buildOpenApiDocument() {
           type: 'apiKey',
           name: 'Authorization',
           in: 'header',
-          description: 'The raw Cognito ID token (not an access token)',
+          description: 'The raw Cognito ID token (not an access token); `Bearer <token>` is accepted too',
           'x-amazon-apigateway-authtype': 'cognito_user_pools',
         },
       },
+      headers: {
+        CacheControl: {
+          description: 'Every answer, the function’s or the gateway’s, is not to be stored',
+          required: true,
+          schema: { type: 'string', enum: ['no-store'] },
+        },
+        ETag: {
+          description: 'The task’s version as a strong entity tag: send it back in If-Match to update or delete only that version',
+          required: true,
+          schema: { type: 'string', pattern: '^"[0-9]+"$' },
+        },
+        Location: {
+          description: 'The new task’s URL path, under the path the request was sent to (with the stage on an execute-api URL)',
+          required: true,
+          schema: { type: 'string' },
+        },
+        RetryAfter: { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+      },
       schemas: {
         Error: schemaOf(errorSchema, 'output'),
-        GatewayMessage: {
-          type: 'object',
-          description: 'An answer API Gateway or the web ACL gives itself, in API Gateway’s own shape',
-          properties: { message: { type: 'string' } },
-          required: ['message'],
-        },
+        GatewayError: GATEWAY_ERROR_SCHEMA,
       },
     },
   };

@@ -17,11 +17,31 @@ export const PAGE_LIMIT_DEFAULT = 50;
 /** Crockford base32, 26 characters: what `ulid()` produces. */
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/**
+ * How the API document shows a value whose wire form the zod schema cannot say by itself: `limit` is
+ * digits in the query string but an integer to a client, and a title is trimmed before its length is
+ * checked. scripts/openapi.ts puts the registered JSON Schema in place of the generated one; a unit test
+ * proves each one accepts exactly what the zod schema accepts.
+ */
+export const documentedAs = z.registry<Record<string, unknown>>();
+
+/** What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator), spelled so every regex engine agrees. */
+const TRIMMED_CHARACTERS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** A title as sent: optional surrounding whitespace around 1 to TITLE_MAX characters that start and end with a visible one. */
+export const TITLE_PATTERN = `^[${TRIMMED_CHARACTERS}]*[^${TRIMMED_CHARACTERS}](?:[\\s\\S]{0,${TITLE_MAX - 2}}[^${TRIMMED_CHARACTERS}])?[${TRIMMED_CHARACTERS}]*$`;
+
 const status = z.enum(TASK_STATUSES);
 /** A lone UTF-16 surrogate cannot be stored as UTF-8 (DynamoDB would refuse the write with a 500). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const wellFormed = z.refine<string>((value) => !LONE_SURROGATE.test(value), { message: 'must be well-formed Unicode text' });
-const title = z.string().check(z.trim(), z.minLength(1), z.maxLength(TITLE_MAX), wellFormed);
+const title = z
+  .string()
+  .check(z.trim(), z.minLength(1), z.maxLength(TITLE_MAX), wellFormed)
+  .register(documentedAs, {
+    type: 'string',
+    pattern: TITLE_PATTERN,
+    description: `Trimmed of surrounding whitespace, then 1 to ${TITLE_MAX} characters (Unicode code points, as JSON Schema counts them); the trimmed title is stored`,
+  });
 const description = z.string().check(z.maxLength(DESCRIPTION_MAX), wellFormed);
 
 export const createTaskBody = z.strictObject({
@@ -50,7 +70,13 @@ const limit = z
     ),
     PAGE_LIMIT_DEFAULT,
   )
-  .register(z.globalRegistry, { description: `Page size, 1 to ${PAGE_LIMIT_MAX} (default ${PAGE_LIMIT_DEFAULT})` });
+  .register(documentedAs, {
+    type: 'integer',
+    minimum: 1,
+    maximum: PAGE_LIMIT_MAX,
+    default: PAGE_LIMIT_DEFAULT,
+    description: `Page size, 1 to ${PAGE_LIMIT_MAX} (default ${PAGE_LIMIT_DEFAULT}), in plain digits`,
+  });
 const nextToken = z
   .string()
   .check(z.minLength(1), z.maxLength(2048))
@@ -71,7 +97,7 @@ export const createTaskHeaders = z.object({
 export const conditionalHeaders = z.object({
   'if-match': z.optional(
     z.pipe(
-      z.string().check(z.regex(/^\s*(\*|"\d{1,15}"|\d{1,15})\s*$/, 'must be the ETag of the task, like "3", or *')),
+      z.string().check(z.regex(/^[ \t]*(\*|"[0-9]{1,15}"|[0-9]{1,15})[ \t]*$/, 'must be the ETag of the task, like "3", or *')),
       z.transform((value: string) => (value.trim() === '*' ? undefined : Number(value.replace(/\D/g, '')))),
     ),
   ),

@@ -28,8 +28,15 @@ export interface CognitoAuthorizerOptions {
 
 export type Authorizer = (authorization: string | undefined) => Promise<AuthorizerResult>;
 
-const UNAUTHORIZED: AuthorizerResult = { ok: false, status: 401, message: 'Unauthorized', errorType: 'UnauthorizedException' };
-const EXPIRED: AuthorizerResult = { ok: false, status: 401, message: 'The incoming token has expired', errorType: 'UnauthorizedException' };
+/** API Gateway's words for a refused token (the API document lists them). */
+export const AUTHORIZER_MESSAGES = { unauthorized: 'Unauthorized', expired: 'The incoming token has expired' } as const;
+const UNAUTHORIZED: AuthorizerResult = {
+  ok: false,
+  status: 401,
+  message: AUTHORIZER_MESSAGES.unauthorized,
+  errorType: 'UnauthorizedException',
+};
+const EXPIRED: AuthorizerResult = { ok: false, status: 401, message: AUTHORIZER_MESSAGES.expired, errorType: 'UnauthorizedException' };
 
 export function createCognitoAuthorizer(options: CognitoAuthorizerOptions): Authorizer {
   const keys = typeof options.jwks === 'function' ? options.jwks : createLocalJWKSet(options.jwks);

@@ -18,6 +18,14 @@ import { type ConcurrencyLimit, createConcurrencyLimiter, createRateLimiter, typ
 import { createRouter, type RouteInfo, type Router } from './routing.ts';
 
 export const INTEGRATION_TIMEOUT_MS = 29_000;
+/** The messages of the answers the gateway gives itself, worded as API Gateway words them (the API document lists them). */
+export const GATEWAY_MESSAGES = {
+  missingAuthenticationToken: 'Missing Authentication Token',
+  requestTooLong: 'Request Too Long',
+  tooManyRequests: 'Too Many Requests',
+  internalServerError: 'Internal server error',
+  endpointRequestTimedOut: 'Endpoint request timed out',
+} as const;
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 /** Four invocations of a function at a time (a sandbox is one thread), 256 more waiting: a burst queues instead of timing out. */
 export const DEFAULT_CONCURRENCY: ConcurrencyLimit = { perFunction: 4, queue: 256 };
@@ -102,7 +110,7 @@ export function createGateway(options: GatewayOptions) {
       ...(error ? { error } : {}),
     });
     const tooMany = (retryAfterSeconds: number, error: string): GatewayAnswer => {
-      const refused = fail(429, 'Too Many Requests', 'TooManyRequestsException', error);
+      const refused = fail(429, GATEWAY_MESSAGES.tooManyRequests, 'TooManyRequestsException', error);
       refused.response.headers.push(['Retry-After', String(retryAfterSeconds)]);
       return refused;
     };
@@ -120,7 +128,7 @@ export function createGateway(options: GatewayOptions) {
     } catch (error) {
       return fail(
         502,
-        'Internal server error',
+        GATEWAY_MESSAGES.internalServerError,
         'InternalServerErrorException',
         `no route table: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -135,9 +143,9 @@ export function createGateway(options: GatewayOptions) {
       return { response: { status: 200, headers, body: Buffer.alloc(0) }, resource: resource.resource };
     }
     const route = resource?.methods.get(method);
-    if (!resource || !route) return fail(403, 'Missing Authentication Token', 'MissingAuthenticationTokenException');
+    if (!resource || !route) return fail(403, GATEWAY_MESSAGES.missingAuthenticationToken, 'MissingAuthenticationTokenException');
 
-    const tooLong = () => fail(413, 'Request Too Long', 'RequestTooLongException');
+    const tooLong = () => fail(413, GATEWAY_MESSAGES.requestTooLong, 'RequestTooLongException');
     if (Number(header(req, 'content-length') ?? 0) > maxPayloadBytes) return tooLong();
 
     // Authorized before a byte of the body is read: an anonymous upload costs nothing.
@@ -155,7 +163,7 @@ export function createGateway(options: GatewayOptions) {
       }, timeoutMs);
     });
     const gaveUp = (): GatewayAnswer => ({
-      ...fail(504, 'Endpoint request timed out', 'IntegrationTimeout', `no answer within ${timeoutMs} ms`),
+      ...fail(504, GATEWAY_MESSAGES.endpointRequestTimedOut, 'IntegrationTimeout', `no answer within ${timeoutMs} ms`),
       resource: resource.resource,
       integrationLatency: Math.round(performance.now() - started),
     });
@@ -199,7 +207,7 @@ export function createGateway(options: GatewayOptions) {
       const response = toHttpResponse(result);
       if (!response) {
         return {
-          ...fail(502, 'Internal server error', 'InternalServerErrorException', 'malformed Lambda proxy response'),
+          ...fail(502, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', 'malformed Lambda proxy response'),
           resource: resource.resource,
           integrationLatency,
         };
@@ -211,7 +219,7 @@ export function createGateway(options: GatewayOptions) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const stack = (error as { detail?: { stack?: unknown } }).detail?.stack;
       return {
-        ...fail(502, 'Internal server error', 'InternalServerErrorException', reason),
+        ...fail(502, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', reason),
         resource: resource.resource,
         integrationLatency,
         ...(typeof stack === 'string' ? { errorDetail: stack } : {}),
@@ -241,7 +249,7 @@ export function createGateway(options: GatewayOptions) {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       result = {
-        response: gatewayResponse(500, 'Internal server error', 'InternalServerErrorException', requestId),
+        response: gatewayResponse(500, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', requestId),
         error: reason,
       };
     }
@@ -256,7 +264,7 @@ export function createGateway(options: GatewayOptions) {
       writeResponse(res, response);
     } catch (error) {
       // A header value Node refuses (e.g. a control character) is a malformed result to API Gateway too.
-      response = gatewayResponse(502, 'Internal server error', 'InternalServerErrorException', requestId);
+      response = gatewayResponse(502, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', requestId);
       result.error = `invalid response header: ${error instanceof Error ? error.message : String(error)}`;
       if (!res.headersSent) writeResponse(res, response);
       else res.destroy();

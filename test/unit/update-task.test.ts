@@ -131,6 +131,7 @@ for (const [header, version] of [
   ['"3"', 3],
   ['3', 3],
   [' "12" ', 12],
+  ['\t"7"\t', 7],
 ] as const) {
   ifMatch(`If-Match: ${header} makes the write conditional on version ${version}`, async () => {
     const taskId = newTaskId();
@@ -145,7 +146,9 @@ for (const [header, version] of [
   });
 }
 
-for (const header of ['W/"3"', '"3', '3"', '"abc"', '"1.5"', '"-1"', 'W/', '"1", "2"', '"1234567890123456"']) {
+// Only HTTP's own whitespace (space, tab) may surround the tag; the digits are ASCII ones (the API document's
+// pattern spells both out, so every regex engine reads it as the function does).
+for (const header of ['W/"3"', '"3', '3"', '"abc"', '"1.5"', '"-1"', 'W/', '"1", "2"', '"1234567890123456"', '\u00a0"3"', '"٣"']) {
   ifMatch(`If-Match: ${header} → 400 naming header.if-match, no write`, async () => {
     const response = await patch(newTaskId(), { title: 'x' }, { 'If-Match': header });
 
