@@ -267,9 +267,17 @@ async function gatewayWith(extra: Partial<GatewayOptions>) {
 limits('a burst queues per function: at most perFunction invocations run, the queue waits, past it 429 with Retry-After', async () => {
   const gw = await gatewayWith({ concurrency: { perFunction: 2, queue: 3 } });
   try {
-    const responses = Array.from({ length: 7 }, () => fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' } }));
-    // Two run, three wait: the other two are refused at once, before anything finishes.
-    while (gw.waitingCount() < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    let answered = 0;
+    const responses = Array.from({ length: 7 }, () =>
+      fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' } }).then((response) => {
+        answered++;
+        return response;
+      }),
+    );
+    // Two run, three wait: the other two are refused at once, before anything finishes. Nothing is
+    // released until all seven have arrived (the two refusals answered), else late arrivals find room.
+    const deadline = Date.now() + 5000;
+    while ((gw.waitingCount() < 2 || answered < 2) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const stop = gw.releaseAll();
     const settled = await Promise.all(responses);
     stop();
