@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: type check, lint, then every uvu suite folder; ends with one "N passed, N failed" line.
-# The deploy suites (rehearsal, policy gate, workflow runs) wait mostly on terraform and moto, so their
-# files run side by side; each prints one "skipped: …, run make tools" line where its tool is missing.
+# The deploy suites (rehearsal, policy gate, workflow runs, API lint and fuzzing) wait mostly on terraform,
+# moto and Python tools, so their files start first and run side by side, beside the other tiers (which run
+# one file at a time and leave a core idle); their output follows the tiers'. Each prints one
+# "skipped: …, run make tools" line where its tool is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # The SDK's notice that its 2027 releases need Node 22 is not a test result (the README says which Node).
@@ -20,6 +22,20 @@ count() { # <log> <exit code>: adds uvu's totals to the counters
   [ "$2" -eq 0 ] || { status=1; [ -n "$total" ] || failed=$((failed + 1)); }
 }
 
+# dist/ first: the deploy suites and the infra tests read its zips, and two builds must not write them at once.
+run_step node --import tsx -e "(await import('./scripts/dist.ts')).ensureDist()"
+
+declare -A logs pids
+trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+if [ -d test/deploy ]; then
+  for file in test/deploy/*.test.ts; do
+    name=$(basename "$file")
+    logs[$name]=$(mktemp)
+    node --import tsx node_modules/uvu/bin.js test/deploy "^${name//./\\.}$" >"${logs[$name]}" 2>&1 &
+    pids[$name]=$!
+  done
+fi
+
 run_step npx tsc -p .
 run_step npx biome lint --error-on-warnings .
 for folder in unit infra integration e2e; do
@@ -31,15 +47,8 @@ for folder in unit infra integration e2e; do
   rm -f "$log"
 done
 
-if [ -d test/deploy ]; then
+if [ ${#pids[@]} -gt 0 ]; then
   echo "▶ test/deploy (side by side)"
-  declare -A logs pids
-  for file in test/deploy/*.test.ts; do
-    name=$(basename "$file")
-    logs[$name]=$(mktemp)
-    node --import tsx node_modules/uvu/bin.js test/deploy "^${name//./\\.}$" >"${logs[$name]}" 2>&1 &
-    pids[$name]=$!
-  done
   for name in $(printf '%s\n' "${!pids[@]}" | sort); do
     wait "${pids[$name]}"
     code=$?
