@@ -6,6 +6,7 @@
  * Environment: PORT, TASK_API_DATA_DIR (as the CLI reads it), ALLOWED_ORIGINS (comma list, default
  * http://localhost:5173,http://localhost:3000), LAMBDA_TIMEOUT_SECONDS (each function's timeout, as deployed: default 10).
  */
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RouteDefinition } from '../functions/routes.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, LOCAL_ENV_FILE, type LocalStack, startLocal } from './server.ts';
@@ -14,7 +15,7 @@ const USAGE = `Usage: npm start [-- --port <n>] [--data-dir <dir>] [--memory] [-
 
   --port <n>        API port (default ${DEFAULT_PORT}, or $PORT; 0 picks a free one). Cognito listens on the next port.
   --data-dir <dir>  where the table, users and keys are kept (default ${DEFAULT_DATA_DIR}/, or $TASK_API_DATA_DIR)
-  --memory          keep nothing: a throw-away run
+  --memory          keep nothing: a throw-away run in a temporary folder of its own (never the default one)
   --quiet           no banner, access log or function output
 `;
 
@@ -36,12 +37,16 @@ function options() {
   const portText = values.port ?? process.env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65_535) throw new Error(`--port must be a number from 0 to 65535, not "${portText}"`);
-  const dataDir = values['data-dir'] ?? process.env.TASK_API_DATA_DIR;
+  // $TASK_API_DATA_DIR names the kept stack's folder (the CLI reads it too); a throw-away stack takes a
+  // temporary folder of its own unless --data-dir names one.
+  const dataDir = values['data-dir'] ?? (values.memory ? undefined : process.env.TASK_API_DATA_DIR);
   return { port, memory: values.memory, quiet: values.quiet, ...(dataDir ? { dataDir } : {}) };
 }
 
 function banner(stack: LocalStack, readyMs: number, memory: boolean, routes: readonly RouteDefinition[]): string {
   const api = stack.url.replace('127.0.0.1', 'localhost');
+  // The CLI finds the default folder's stack by itself; any other (a throw-away one included) by name.
+  const cli = stack.dataDir === resolve(DEFAULT_DATA_DIR) ? 'npx task-api' : `npx task-api --data-dir ${stack.dataDir}`;
   const width = Math.max(...routes.map((route) => `${route.method} ${route.path}`.length));
   const routeLines = routes.map((route) => `    ${`${route.method} ${route.path}`.padEnd(width)}  ${route.summary}`).join('\n');
   const initiateAuth = JSON.stringify({
@@ -57,19 +62,19 @@ Task API — local mode: the real handlers, route table and table design, with r
   User pool      ${stack.userPoolId}
   App client     ${stack.clientId}
   Table          ${stack.tableName}
-  Data           ${memory ? 'in memory (nothing is kept)' : stack.dataDir}   (ids in ${LOCAL_ENV_FILE})
+  Data           ${memory ? `in memory (nothing is kept); ids in ${join(stack.dataDir, LOCAL_ENV_FILE)}` : `${stack.dataDir}   (ids in ${LOCAL_ENV_FILE})`}
   Ready in       ${(readyMs / 1000).toFixed(2)} s (process start to first answered request)
 
   Routes (every one needs an ID token in the Authorization header):
 ${routeLines}
 
-Sign up and call it:
-  npm run cli -- signup --email you@example.com --password 'Correct-Horse-9-battery'
-  npm run cli -- confirm --email you@example.com         # local mode confirms without a code
-  npm run cli -- login --email you@example.com --password 'Correct-Horse-9-battery'
-  npm run cli -- tasks create --title 'Try local mode'
-  npm run cli -- tasks list
-  npm run cli -- help                                     # every command
+Sign up and call it (the CLI asks for the password, or reads $TASK_API_PASSWORD):
+  ${cli} signup --email you@example.com
+  ${cli} confirm --email you@example.com         # local mode confirms without a code
+  ${cli} login --email you@example.com
+  ${cli} tasks create --title 'Try local mode'
+  ${cli} tasks list
+  ${cli} help                                     # every command
 
 Or with curl (after signing up):
   TOKEN=$(curl -s ${stack.cognitoEndpoint}/ -H 'Content-Type: application/x-amz-json-1.1' \\
@@ -78,7 +83,7 @@ Or with curl (after signing up):
   curl -s -X POST ${api}/tasks -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{"title":"Try local mode"}'
   curl -s ${api}/tasks -H "Authorization: $TOKEN"
 
-Edits under functions/ apply on the next request. Ctrl-C stops.
+Edits under functions/ apply on the next request. Ctrl-C (or: ${cli} stop) stops it.
 `;
 }
 
