@@ -88,6 +88,8 @@ Edits under functions/ apply on the next request. Ctrl-C (or: ${cli} stop) stops
 }
 
 async function main() {
+  // stderr is for what goes wrong: not the AWS SDK's notice that its 2027 releases need Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let parsed: ReturnType<typeof options>;
   try {
     parsed = options();
@@ -95,7 +97,25 @@ async function main() {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     process.exit(2);
   }
-  const stack = await startLocal(parsed);
+  // Listened for before anything starts: a signal during start-up (or the instant after "ready") stops
+  // the stack as soon as there is one, instead of killing the process with the data folder still locked.
+  let stack: LocalStack | undefined;
+  let signalled: string | undefined;
+  const stop = async () => {
+    if (!stack || !signalled) return;
+    if (!parsed.quiet) process.stdout.write(`\n${signalled}: stopping…\n`);
+    await stack.stop();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      signalled ??= signal;
+      void stop();
+    });
+  }
+
+  stack = await startLocal(parsed);
+  if (signalled) return stop();
   // The first answered request: the gateway, authorizer and a warm function sandbox are all up by now.
   const probe = await fetch(`${stack.url}/tasks`, { headers: { 'User-Agent': 'local-start-probe' } });
   await probe.arrayBuffer();
@@ -105,17 +125,6 @@ async function main() {
     const { routes } = await import('../functions/routes.ts');
     process.stdout.write(banner(stack, readyMs, parsed.memory, routes));
   } else process.stdout.write(`${stack.url} ready in ${(readyMs / 1000).toFixed(2)} s\n`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    if (!parsed.quiet) process.stdout.write(`\n${signal}: stopping…\n`);
-    await stack.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

@@ -47,9 +47,14 @@ export async function resolveTarget(options: TargetOptions, environment: Environ
   return { ...target, sessionFile, ...(endpoint ? { apiUrl: endpoint } : {}) };
 }
 
-async function localTarget(options: TargetOptions, { env, cwd }: Environment): Promise<Target> {
+/** The local stack's data folder: --data-dir, else $TASK_API_DATA_DIR, else .local (where `npm start` keeps it). */
+export function localDataDir(options: Pick<TargetOptions, 'dataDir'>, { env, cwd }: Environment): string {
+  return resolve(cwd, options.dataDir ?? env.TASK_API_DATA_DIR ?? DEFAULT_DATA_DIR);
+}
+
+async function localTarget(options: TargetOptions, environment: Environment): Promise<Target> {
   if (options.outputs) throw new UsageError('--outputs goes with --stage');
-  const dataDir = resolve(cwd, options.dataDir ?? env.TASK_API_DATA_DIR ?? DEFAULT_DATA_DIR);
+  const dataDir = localDataDir(options, environment);
   const file = join(dataDir, LOCAL_ENV_FILE);
   let local: LocalEnv;
   try {

@@ -1,0 +1,101 @@
+/**
+ * The CLI, compiled: local/cli.ts and everything it imports bundled by esbuild into
+ * node_modules/.cache/task-api/cli/ (ignored, like all of node_modules), so that a command starts as plain
+ * `node` instead of paying for a TypeScript loader on every run.
+ *
+ * Built by `npm ci` (postinstall) and again by the first command after a source changed: each build records
+ * the files it came from (the project files esbuild read, package-lock.json for the packages, this file for
+ * the options) with the hash of their content, and bin/task-api.js rebuilds when the hash no longer matches.
+ * Plain JavaScript: it runs before any TypeScript loader could.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ENTRY = 'local/cli.ts';
+const MANIFEST = 'manifest.json';
+/** What decides the bundle besides the project files esbuild reads: the installed packages and this builder. */
+const ALWAYS_HASHED = ['package-lock.json', 'bin/cli-build.js'];
+
+/** Where the compiled CLI lives; $TASK_API_CLI_BUILD_DIR moves it (tests build into a folder of their own). */
+export function cliBuildDir(env = process.env) {
+  return env.TASK_API_CLI_BUILD_DIR ? resolve(env.TASK_API_CLI_BUILD_DIR) : join(ROOT, 'node_modules', '.cache', 'task-api', 'cli');
+}
+
+/** sha256 over each file's name and content, in the given order (a missing file hashes as missing). */
+export async function contentHash(files) {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const content = await readFile(join(ROOT, file)).catch(() => null);
+    hash.update(`${file}\0${content === null ? 'missing' : 'file'}\0`);
+    if (content) hash.update(content);
+  }
+  return hash.digest('hex');
+}
+
+/** The compiled entry in `dir` if it was built from the sources as they are now; undefined if stale or absent. */
+export async function freshCliEntry(dir = cliBuildDir()) {
+  let manifest;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(manifest.inputs) || (await contentHash(manifest.inputs)) !== manifest.hash) return undefined;
+  return join(dir, manifest.entry);
+}
+
+/**
+ * Bundles the CLI into `dir`, deterministically (same sources, same bytes): built in a staging folder
+ * beside it and renamed into place, so a command running meanwhile never loads half a build.
+ */
+export async function buildCli(dir = cliBuildDir()) {
+  const esbuild = await import('esbuild');
+  await mkdir(dirname(dir), { recursive: true });
+  const staging = await mkdtemp(join(dirname(dir), '.cli-build-'));
+  try {
+    const result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: { main: ENTRY },
+      outdir: staging,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      // Commands that need the Cognito SDKs import them when they run: the others do not load them.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      minify: true,
+      legalComments: 'none',
+      metafile: true,
+      logLevel: 'silent',
+      // The bundled CommonJS packages call require() for Node's built-ins, which an ES module lacks.
+      banner: { js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);" },
+    });
+    const projectFiles = Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('node_modules/'));
+    const inputs = [...new Set([...projectFiles, ...ALWAYS_HASHED])].sort();
+    const manifest = { entry: 'main.mjs', inputs, hash: await contentHash(inputs) };
+    await writeFile(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rm(dir, { recursive: true, force: true });
+    await rename(staging, dir).catch(async (error) => {
+      // Another command built it at the same moment: theirs is as good as ours.
+      if (!(await freshCliEntry(dir))) throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return join(dir, 'main.mjs');
+}
+
+/** `node bin/cli-build.js` (npm's postinstall): build now, so that the first command starts at once. */
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    await buildCli();
+  } catch (error) {
+    // Never fail the install for it: the first command builds again and shows the error then.
+    console.warn(`task-api: the CLI was not compiled now (${error instanceof Error ? error.message : error}); its first run will.`);
+  }
+}

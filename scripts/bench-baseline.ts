@@ -1,0 +1,50 @@
+/**
+ * What the start-up budgets are measured against: a bare `node -e 0`, timed in the same run and interleaved
+ * with the thing measured, so that both meet the same machine load. On a shared machine a fixed time is
+ * not a measurement (the same start-up read 3.38 s, then 2.17 s); the ratio of two medians taken side by
+ * side is.
+ */
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+export interface Timed {
+  ms: number;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a process to its end; wall time from spawn to exit, as the person typing the command waits. */
+export function timeProcess(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Timed {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(command, args, { ...options, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.error) throw child.error;
+  return { ms, status: child.status, stdout: String(child.stdout), stderr: String(child.stderr) };
+}
+
+/** One bare Node start: the baseline sample. */
+export function bareNode(env: NodeJS.ProcessEnv): number {
+  return timeProcess(process.execPath, ['-e', '0'], { env }).ms;
+}
+
+export interface RatioResult {
+  medianMs: number;
+  baselineMs: number;
+  ratio: number;
+  budget: number;
+  ok: boolean;
+}
+
+export function ratioResult(samples: readonly number[], baseline: readonly number[], budget: number): RatioResult {
+  const medianMs = median(samples);
+  const baselineMs = median(baseline);
+  const ratio = medianMs / baselineMs;
+  return { medianMs, baselineMs, ratio, budget, ok: ratio <= budget };
+}
