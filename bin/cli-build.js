@@ -8,8 +8,7 @@
  * the options) with the hash of their content, and bin/task-api.js rebuilds when the hash no longer matches.
  * Plain JavaScript: it runs before any TypeScript loader could.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,24 +25,50 @@ export function cliBuildDir(env = process.env) {
 
 /** sha256 over each file's name and content, in the given order (a missing file hashes as missing). */
 export async function contentHash(files) {
+  // Loaded here, not at the top: a command whose sources are unchanged never needs it.
+  const { createHash } = await import('node:crypto');
   const hash = createHash('sha256');
   for (const file of files) {
-    const content = await readFile(join(ROOT, file)).catch(() => null);
+    const content = readOrNull(join(ROOT, file));
     hash.update(`${file}\0${content === null ? 'missing' : 'file'}\0`);
     if (content) hash.update(content);
   }
   return hash.digest('hex');
 }
 
-/** The compiled entry in `dir` if it was built from the sources as they are now; undefined if stale or absent. */
+/** Size and modification time: what tells, without reading it, that a file is as the build saw it. */
+function stampOf(file) {
+  try {
+    const { size, mtimeMs } = statSync(join(ROOT, file));
+    return `${size}:${mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+function readOrNull(path) {
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The compiled entry in `dir` if it was built from the sources as they are now; undefined if stale or absent.
+ * The content hash decides; the files' stamps only spare reading them on every command when none has
+ * been touched since the build (a touched file with the same content is still fresh).
+ */
 export async function freshCliEntry(dir = cliBuildDir()) {
   let manifest;
   try {
-    manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8'));
+    manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
   } catch {
     return undefined;
   }
-  if (!Array.isArray(manifest.inputs) || (await contentHash(manifest.inputs)) !== manifest.hash) return undefined;
+  if (!Array.isArray(manifest.inputs) || typeof manifest.stamps !== 'object' || manifest.stamps === null) return undefined;
+  const untouched = manifest.inputs.every((file) => manifest.stamps[file] === stampOf(file));
+  if (!untouched && (await contentHash(manifest.inputs)) !== manifest.hash) return undefined;
   return join(dir, manifest.entry);
 }
 
@@ -53,6 +78,7 @@ export async function freshCliEntry(dir = cliBuildDir()) {
  */
 export async function buildCli(dir = cliBuildDir()) {
   const esbuild = await import('esbuild');
+  const { mkdir, mkdtemp, rename, rm, writeFile } = await import('node:fs/promises');
   await mkdir(dirname(dir), { recursive: true });
   const staging = await mkdtemp(join(dirname(dir), '.cli-build-'));
   try {
@@ -77,7 +103,9 @@ export async function buildCli(dir = cliBuildDir()) {
     });
     const projectFiles = Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('node_modules/'));
     const inputs = [...new Set([...projectFiles, ...ALWAYS_HASHED])].sort();
-    const manifest = { entry: 'main.mjs', inputs, hash: await contentHash(inputs) };
+    // Stamped before hashing: a file changed in between then reads as touched, and its hash decides.
+    const stamps = Object.fromEntries(inputs.map((file) => [file, stampOf(file)]));
+    const manifest = { entry: 'main.mjs', inputs, stamps, hash: await contentHash(inputs) };
     await writeFile(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     await rm(dir, { recursive: true, force: true });
     await rename(staging, dir).catch(async (error) => {

@@ -1,5 +1,5 @@
 /**
- * What the start-up budgets are measured against: a bare `node -e 0`, timed in the same run and interleaved
+ * What the start-up budgets are measured against: a bare `node -e 0` (with the same preloads), timed in the same run and interleaved
  * with the thing measured, so that both meet the same machine load. On a shared machine a fixed time is
  * not a measurement (the same start-up read 3.38 s, then 2.17 s); the ratio of two medians taken side by
  * side is.
@@ -29,9 +29,12 @@ export function timeProcess(command: string, args: readonly string[], options: S
   return { ms, status: child.status, stdout: String(child.stdout), stderr: String(child.stderr) };
 }
 
-/** One bare Node start: the baseline sample. */
-export function bareNode(env: NodeJS.ProcessEnv): number {
-  return timeProcess(process.execPath, ['-e', '0'], { env }).ms;
+/**
+ * One bare Node start: the baseline sample. `preload` adds what the measured command loads before any of
+ * our code (local mode: tsx's TypeScript loader), so the ratio is of our work, not the loader's.
+ */
+export function bareNode(env: NodeJS.ProcessEnv, preload: readonly string[] = [], cwd?: string): number {
+  return timeProcess(process.execPath, [...preload.flatMap((module) => ['--import', module]), '-e', '0'], { env, cwd }).ms;
 }
 
 export interface RatioResult {

@@ -20,12 +20,13 @@ const BIN = join(ROOT, 'bin', 'task-api.js');
 const TASK_ID = '01JD6Q8N7W3Y5Z0A1B2C3D4E5F';
 
 /** A command line for each command (a new command without one fails type checking), and how it must end. */
-const COMMAND_LINES: Record<CommandName | 'help', { argv: string[]; ends: RegExp }> = {
+const COMMAND_LINES: Record<CommandName | 'help', { argv: string[]; ends: RegExp; ownSession?: true }> = {
   help: { argv: ['help'], ends: /^$/ },
   signup: { argv: ['signup', '--email', 'bench@example.com'], ends: /Cannot reach Cognito/ },
   confirm: { argv: ['confirm', '--email', 'bench@example.com'], ends: /Cannot reach Cognito/ },
   login: { argv: ['login', '--email', 'bench@example.com'], ends: /Cannot reach Cognito/ },
-  logout: { argv: ['logout'], ends: /^$/ },
+  // Its own session file, so it deletes none that the later commands need.
+  logout: { argv: ['logout'], ends: /^$/, ownSession: true },
   stop: { argv: ['stop'], ends: /^$/ },
   'tasks create': { argv: ['tasks', 'create', '--title', 'Bench'], ends: /Cannot reach the API/ },
   'tasks list': { argv: ['tasks', 'list'], ends: /Cannot reach the API/ },
@@ -65,7 +66,11 @@ export async function measureCliStartup(runs: number): Promise<CliStartup[]> {
     await unreachableStack(dir);
     // Nothing from this shell (no NODE_OPTIONS, no tsx); one attempt per call, not the SDK's retries.
     const env = { PATH: process.env.PATH ?? '', HOME: dir, TASK_API_PASSWORD: 'Correct-Horse-9-battery', AWS_MAX_ATTEMPTS: '1' };
-    const run = (argv: string[]) => timeProcess(process.execPath, [BIN, ...argv, '--data-dir', dir], { cwd: ROOT, env });
+    const run = (argv: string[], ownSession = false) =>
+      timeProcess(process.execPath, [BIN, ...argv, '--data-dir', dir], {
+        cwd: ROOT,
+        env: ownSession ? { ...env, TASK_API_SESSION_FILE: join(dir, 'logout-session.json') } : env,
+      });
     // Unmeasured: compiles the CLI if it is stale, and puts it in the page cache.
     run(['help']);
     const baseline: number[] = [];
@@ -73,7 +78,7 @@ export async function measureCliStartup(runs: number): Promise<CliStartup[]> {
     for (let round = 0; round < runs; round += 1) {
       for (const [command, line] of Object.entries(COMMAND_LINES)) {
         baseline.push(bareNode(env));
-        const timed = run(line.argv);
+        const timed = run(line.argv, line.ownSession);
         if (!line.ends.test(timed.stderr.trim())) {
           throw new Error(`\`task-api ${line.argv.join(' ')}\` did not end as expected (exit ${timed.status}):\n${timed.stderr}`);
         }

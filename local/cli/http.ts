@@ -1,9 +1,9 @@
 /**
  * One HTTP exchange over node:http(s). Not `fetch`: Node loads undici on a process's first fetch, which
- * costs a short-lived command like this CLI's about as much as starting Node itself.
+ * costs a short-lived command like this CLI's about as much as starting Node itself. For the same reason
+ * each module is loaded when a call needs it: node:https brings TLS and crypto, which local mode never uses.
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface HttpCall {
   method: string;
@@ -19,8 +19,8 @@ export interface HttpReply {
 }
 
 /** Resolves with any status; rejects only when there is no answer (the error's `code` says why: ECONNREFUSED…). */
-export function send(url: URL, call: HttpCall): Promise<HttpReply> {
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+export async function send(url: URL, call: HttpCall): Promise<HttpReply> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const outgoing = request(
       url,

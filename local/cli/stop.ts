@@ -4,7 +4,7 @@
  * stands between). It sends SIGTERM to the pid in the folder's local-env.json, the stack shuts down
  * cleanly, and the command waits until it has.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_ENV_FILE } from '../local-env.ts';
 import { isAlive, lockOwner } from '../storage/data-dir-lock.ts';
@@ -21,10 +21,10 @@ export interface StopResult {
 }
 
 export async function stopLocalStack(dataDir: string, timeoutMs = 20_000): Promise<StopResult> {
-  const pid = await pidOf(join(dataDir, LOCAL_ENV_FILE));
+  const pid = pidOf(join(dataDir, LOCAL_ENV_FILE));
   // Only the process that holds the folder's lock is the stack: a pid left in an old local-env.json may
   // since have been given to some other program, which must not be signalled.
-  if (!pid || (await lockOwner(dataDir)) !== pid || !isAlive(pid)) {
+  if (!pid || lockOwner(dataDir) !== pid || !isAlive(pid)) {
     return { stopped: false, data_dir: dataDir, reason: 'no local stack runs in this folder' };
   }
   process.kill(pid, 'SIGTERM');
@@ -36,9 +36,9 @@ export async function stopLocalStack(dataDir: string, timeoutMs = 20_000): Promi
   return { stopped: true, data_dir: dataDir, pid };
 }
 
-async function pidOf(file: string): Promise<number | undefined> {
+function pidOf(file: string): number | undefined {
   try {
-    const { pid } = JSON.parse(await readFile(file, 'utf8')) as { pid?: unknown };
+    const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown };
     return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;

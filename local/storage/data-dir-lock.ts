@@ -4,7 +4,8 @@
  * folder is claimed up front with a lock file holding the owner's pid (a stale one, whose process is
  * gone, is taken over).
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+// Synchronous: a few bytes at start and stop, and `task-api stop` reads the lock without loading fs/promises.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const LOCK_FILE = 'local.lock';
@@ -20,25 +21,31 @@ export async function lockDataDir(dir: string, options: LockOptions = {}): Promi
   if (heldHere.has(file)) throw inUse(dir, process.pid, options);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       heldHere.add(file);
       return async () => {
         heldHere.delete(file);
-        await rm(file, { force: true });
+        rmSync(file, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = await lockOwner(dir);
+      const owner = lockOwner(dir);
       if (owner && owner !== process.pid && isAlive(owner)) throw inUse(dir, owner, options);
-      await rm(file, { force: true });
+      rmSync(file, { force: true });
     }
   }
   throw inUse(dir, undefined, options);
 }
 
 /** The pid in the folder's lock file, if any: the process of the stack that owns the folder (live or not). */
-export async function lockOwner(dir: string): Promise<number | undefined> {
-  const pid = Number((await readFile(join(dir, LOCK_FILE), 'utf8').catch(() => '')).trim());
+export function lockOwner(dir: string): number | undefined {
+  let text = '';
+  try {
+    text = readFileSync(join(dir, LOCK_FILE), 'utf8');
+  } catch {
+    // no lock: no owner
+  }
+  const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
