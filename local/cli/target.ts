@@ -9,7 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_DATA_DIR, LOCAL_ENV_FILE, type LocalEnv } from '../local-env.ts';
+import { isAlive, lockOwner } from '../storage/data-dir-lock.ts';
 import { CliError, UsageError } from './errors.ts';
+
+/** How long a command waits for a local stack that is still starting (it takes seconds; more on a busy machine). */
+const STARTING_WAIT_MS = 60_000;
 
 export interface Target {
   kind: 'local' | 'stage';
@@ -56,10 +60,8 @@ async function localTarget(options: TargetOptions, environment: Environment): Pr
   if (options.outputs) throw new UsageError('--outputs goes with --stage');
   const dataDir = localDataDir(options, environment);
   const file = join(dataDir, LOCAL_ENV_FILE);
-  let local: LocalEnv;
-  try {
-    local = JSON.parse(readFileSync(file, 'utf8')) as LocalEnv;
-  } catch {
+  const local = await localEnvOnceStarted(dataDir, file);
+  if (!local) {
     throw new CliError(`No local stack found (${file} is missing or unreadable): run \`npm start\` first, or pass --data-dir or --stage`);
   }
   for (const key of ['apiUrl', 'cognitoEndpoint', 'region', 'userPoolId', 'clientId'] as const) {
@@ -75,6 +77,31 @@ async function localTarget(options: TargetOptions, environment: Environment): Pr
     clientId: local.clientId,
     sessionFile: join(dataDir, 'cli-session.json'),
   };
+}
+
+function readLocalEnv(file: string): LocalEnv | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalEnv;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The folder's local-env.json, once its stack is up. A stack still starting holds the folder's lock but
+ * has not written its own file yet (the one there, if any, is its predecessor's, with another pid), so
+ * a command right after `npm start &` waits for it instead of failing or calling a stack that is gone.
+ */
+async function localEnvOnceStarted(dataDir: string, file: string, timeoutMs = STARTING_WAIT_MS): Promise<LocalEnv | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const local = readLocalEnv(file);
+    const owner = lockOwner(dataDir);
+    if (owner === undefined || local?.pid === owner || !isAlive(owner)) return local;
+    if (Date.now() > deadline)
+      throw new CliError(`The local stack in ${dataDir} (pid ${owner}) is still starting after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function stageTarget(stage: string, outputsFile: string | undefined, { env, cwd }: Environment): Promise<Target> {
