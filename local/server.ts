@@ -148,7 +148,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_EC2_METADATA_DISABLED: 'true',
-        // Lambda runs Node 24; the SDK's notice about older Node versions is noise here.
+        // The SDK's notice that its 2027 releases need Node 22 is noise here (the README says which Node).
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         TZ: 'UTC',
         // Settings a developer may try locally as deployed (e.g. a page-token key rotation).

@@ -76,9 +76,9 @@ Target (default: local mode, read from .local/local-env.json written by \`npm st
 
 Password (signup, login): asked for in a terminal (not shown), or $TASK_API_PASSWORD, or the first line
 of stdin with --password-stdin. --password P works too, but any user of this machine can read it in \`ps\`.
-The login is cached in
-<data dir>/cli-session.json (local) or ~/.config/task-api/session-<stage>.json, mode 0600;
-$TASK_API_SESSION_FILE overrides the path.
+
+The login is cached in <data dir>/cli-session.json (local) or ~/.config/task-api/session-<stage>.json,
+mode 0600; $TASK_API_SESSION_FILE overrides the path.
 Results are JSON on stdout; errors go to stderr with a non-zero exit code.`;
 
 const ALL_OPTIONS: OptionSpec = Object.assign({}, GLOBAL_OPTIONS, ...Object.values(COMMANDS).map((command) => command.options));
