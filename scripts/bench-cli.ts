@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandName } from '../local/cli/args.ts';
-import { bareNode, type RatioResult, ratioResult, timeProcess } from './bench-baseline.ts';
+import { type RatioResult, ratioResult, timeNode } from './bench-baseline.ts';
 
-/** A command's start-up may take at most this many times a bare Node start. */
+/** A command's start-up may take at most this many times the CPU time of a bare Node start. */
 export const CLI_STARTUP_BUDGET_RATIO = 2;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'task-api.js');
@@ -39,6 +39,8 @@ const COMMAND_LINES: Record<CommandName | 'help', { argv: string[]; ends: RegExp
 
 export interface CliStartup extends RatioResult {
   command: string;
+  /** Wall time, as the person typing waits: shown, not budgeted (on a busy machine it is mostly queueing). */
+  wall: RatioResult;
 }
 
 /** A loopback port nothing listens on: connections to it are refused at once. */
@@ -67,41 +69,53 @@ export async function measureCliStartup(runs: number): Promise<CliStartup[]> {
     // Nothing from this shell (no NODE_OPTIONS, no tsx); one attempt per call, not the SDK's retries.
     const env = { PATH: process.env.PATH ?? '', HOME: dir, TASK_API_PASSWORD: 'Correct-Horse-9-battery', AWS_MAX_ATTEMPTS: '1' };
     const run = (argv: string[], ownSession = false) =>
-      timeProcess(process.execPath, [BIN, ...argv, '--data-dir', dir], {
+      timeNode([BIN, ...argv, '--data-dir', dir], {
         cwd: ROOT,
         env: ownSession ? { ...env, TASK_API_SESSION_FILE: join(dir, 'logout-session.json') } : env,
       });
     // Unmeasured: compiles the CLI if it is stale, and puts it in the page cache.
     run(['help']);
-    const baseline: number[] = [];
-    const samples = new Map<string, number[]>();
+    const baseline = { cpu: [] as number[], wall: [] as number[] };
+    const samples = new Map<string, { cpu: number[]; wall: number[] }>();
     for (let round = 0; round < runs; round += 1) {
       for (const [command, line] of Object.entries(COMMAND_LINES)) {
-        baseline.push(bareNode(env));
+        const bare = timeNode(['-e', '0'], { env });
+        baseline.cpu.push(bare.cpuMs);
+        baseline.wall.push(bare.ms);
         const timed = run(line.argv, line.ownSession);
         if (!line.ends.test(timed.stderr.trim())) {
           throw new Error(`\`task-api ${line.argv.join(' ')}\` did not end as expected (exit ${timed.status}):\n${timed.stderr}`);
         }
-        samples.set(command, [...(samples.get(command) ?? []), timed.ms]);
+        const sample = samples.get(command) ?? { cpu: [], wall: [] };
+        sample.cpu.push(timed.cpuMs);
+        sample.wall.push(timed.ms);
+        samples.set(command, sample);
       }
     }
-    return [...samples].map(([command, times]) => ({ command, ...ratioResult(times, baseline, CLI_STARTUP_BUDGET_RATIO) }));
+    return [...samples].map(([command, times]) => ({
+      command,
+      ...ratioResult(times.cpu, baseline.cpu, CLI_STARTUP_BUDGET_RATIO),
+      wall: ratioResult(times.wall, baseline.wall, CLI_STARTUP_BUDGET_RATIO),
+    }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 export function formatCliStartup(results: readonly CliStartup[], runs: number): string {
-  const baselineMs = results[0]?.baselineMs ?? Number.NaN;
+  const first = results[0];
   const width = Math.max(...results.map((result) => result.command.length));
   const lines = results.map(
     (result) =>
-      `  ${result.command.padEnd(width)}  ${result.medianMs.toFixed(0).padStart(5)} ms  ${result.ratio.toFixed(2)}x  ${result.ok ? 'PASS' : 'FAIL'}`,
+      `  ${result.command.padEnd(width)}  ${result.medianMs.toFixed(0).padStart(5)} ms  ${result.ratio.toFixed(2)}x  ${result.ok ? 'PASS' : 'FAIL'}` +
+      `   (wall ${result.wall.medianMs.toFixed(0).padStart(4)} ms, ${result.wall.ratio.toFixed(2)}x)`,
   );
   const failing = results.filter((result) => !result.ok).map((result) => result.command);
   return [
-    `\nCLI start-up (spawn of \`task-api <command>\` until it reaches the network), median of ${runs}, against a bare \`node -e 0\` (median ${baselineMs.toFixed(0)} ms, interleaved):`,
+    `\nCLI start-up: \`task-api <command>\` from spawn until it reaches the network, median of ${runs}, as CPU time (the work;`,
+    `wall time beside it, mostly queueing on a busy machine) against a bare \`node -e 0\` interleaved with it`,
+    `(median ${first?.baselineMs.toFixed(0)} ms CPU, ${first?.wall.baselineMs.toFixed(0)} ms wall; CPU time from the kernel, via bash's times):`,
     ...lines,
-    `Budget: every command <= ${CLI_STARTUP_BUDGET_RATIO}x bare node. ${failing.length === 0 ? 'All commands PASS.' : `FAIL: ${failing.join(', ')}.`}`,
+    `Budget: every command <= ${CLI_STARTUP_BUDGET_RATIO}x bare node's CPU time. ${failing.length === 0 ? 'All commands PASS.' : `FAIL: ${failing.join(', ')}.`}`,
   ].join('\n');
 }
