@@ -9,10 +9,11 @@ import { bareNode, type RatioResult, ratioResult } from './bench-baseline.ts';
 
 /**
  * Start-up may take at most this many starts of bare Node with the same TypeScript loader. Measured on the
- * shared 2-core machine: 5.1x (7.5 s against 1.47 s, load average 12), where the old fixed budget of 3 s
- * read both PASS and FAIL on one commit.
+ * shared 2-core machine at load averages 12-16: 5.1x (7.5 s against 1.47 s) and 7.4x (5.9 s against
+ * 0.80 s), where the old fixed budget of 3 s read both PASS and FAIL on one commit; 10x leaves the same
+ * headroom that budget had over a quiet start-up (2.2 s).
  */
-export const STARTUP_BUDGET_RATIO = 8;
+export const STARTUP_BUDGET_RATIO = 10;
 /** What `npm start` loads before any of our code. */
 export const STARTUP_PRELOAD = ['tsx'];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
