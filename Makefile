@@ -9,7 +9,7 @@ export CHECKPOINT_DISABLE := 1
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 VENV := .venv
 
-.PHONY: help install tools build test bench openapi api-lint api-fuzz start smoke reshard synth plan deploy destroy clean rehearse policy
+.PHONY: help install tools build test bench openapi api-lint api-fuzz start stop smoke reshard synth plan deploy destroy clean rehearse policy
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ build: ## Bundle every route's handler into a deterministic dist/<handler>.zip
 test: ## Type check, lint and run every suite (unit, infra, integration, end-to-end, deploy)
 	npm test
 
-bench: ## Bundle sizes, cold load times vs esbuild defaults, local start-up time, against the budgets
+bench: ## Bundle sizes, cold load times vs esbuild defaults, local and CLI start-up, each as a ratio to its baseline
 	npm run bench
 
 openapi: ## Regenerate docs/openapi.json from the route table (a test fails when it is stale)
@@ -49,6 +49,9 @@ api-fuzz: tools ## schemathesis (all phases, two users) against a throw-away loc
 
 start: ## Local mode: the whole API on http://localhost:3000
 	npm start
+
+stop: ## Stop the local stack of .local, wherever it was started (npm stop)
+	npm stop
 
 smoke: ## Walkthrough signup..delete via the CLI (local mode, or TARGET=dev [OUTPUTS=file.json])
 	npx tsx scripts/smoke.ts

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-// The `task-api` command (package.json "bin"): runs the TypeScript CLI in local/cli.ts through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The `task-api` command (package.json "bin", `npx task-api`, `npm run cli`): the CLI in local/cli.ts,
+// compiled by bin/cli-build.js and run by plain node; rebuilt first when its sources have changed.
+// CommonJS (bin/package.json says so; the file keeps its name, which npx caches link to), like the compiled
+// CLI: required, neither goes through Node's ES module loader.
+const { buildCli, cliBuildDir, freshCliEntry } = require('./cli-build.js');
 
-register();
 // stderr is for errors: not the SDK's notice that its 2027 releases will need Node 22.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { main } = await import('../local/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const dir = cliBuildDir();
+const entry = freshCliEntry(dir);
+if (entry) require(entry);
+else
+  buildCli(dir).then(require, (error) => {
+    console.error(`task-api: could not compile the CLI: ${error instanceof Error ? error.message : error}`);
+    process.exitCode = 1;
+  });

@@ -96,12 +96,15 @@ export function signingKeyFile(stateDir: string): string {
 export async function startLocal(options: LocalOptions = {}): Promise<LocalStack> {
   const quiet = options.quiet ?? false;
   const memory = options.memory ?? false;
-  const dataDir = options.dataDir ? resolve(options.dataDir) : join(PROJECT_ROOT, DEFAULT_DATA_DIR);
   // From here on, whatever this process creates (ours, cognito-local's, LevelDB's) is the user's alone.
   const releaseUmask = privateUmask();
+  // A throw-away run keeps its state in a temporary folder removed on stop; so is its data folder (where
+  // its local-env.json goes) unless one is named: it must never take over the default folder's files,
+  // which belong to the stack `npm start` runs there.
+  const scratch = memory ? await mkdtemp(join(tmpdir(), 'task-api-local-')) : undefined;
+  const dataDir = options.dataDir ? resolve(options.dataDir) : (scratch ?? join(PROJECT_ROOT, DEFAULT_DATA_DIR));
+  const stateDir = scratch ?? dataDir;
   await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  // A throw-away run keeps its state in a temporary folder removed on stop.
-  const stateDir = memory ? await mkdtemp(join(tmpdir(), 'task-api-local-')) : dataDir;
   const say = quiet ? () => undefined : (line: string) => console.log(line);
   const warn = quiet ? () => undefined : (line: string) => console.error(line);
 
@@ -109,14 +112,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => warn(`local stop: ${String(error)}`));
   };
-  if (memory) cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+  if (scratch) cleanups.push(() => rm(scratch, { recursive: true, force: true }));
 
   try {
-    cleanups.push(await lockDataDir(stateDir));
+    // The lock is on the folder whose local-env.json this stack writes: one stack per local-env.json.
+    cleanups.push(await lockDataDir(dataDir, { memory }));
     // mkdir's mode applies only to a folder it creates: an existing one (say 0755) is tightened too, and
     // so is everything already in it (a data folder from an older version, or made by hand).
     const privacy = new Set(await makePrivate(dataDir));
-    if (memory) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
+    if (stateDir !== dataDir) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
     await mkdir(secretsDir(stateDir), { recursive: true, mode: PRIVATE_DIR_MODE });
     const [key, pageTokenKey, dynamo] = await Promise.all([
       loadOrCreateSigningKey(memory ? undefined : signingKeyFile(stateDir)),
@@ -148,7 +152,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_EC2_METADATA_DISABLED: 'true',
-        // Lambda runs Node 24; the SDK's notice about older Node versions is noise here.
+        // The SDK's notice that its 2027 releases need Node 22 is noise here (the README says which Node).
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         TZ: 'UTC',
         // Settings a developer may try locally as deployed (e.g. a page-token key rotation).
@@ -241,7 +245,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     await writeFile(envFile, envText, { mode: PRIVATE_FILE_MODE });
     // Once more now that every part has written its files (a tool spawned before the umask keeps its own).
     for (const problem of await makePrivate(dataDir)) privacy.add(problem);
-    if (memory) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
+    if (stateDir !== dataDir) for (const problem of await makePrivate(stateDir)) privacy.add(problem);
     const privacyWarnings = [...privacy];
     if (privacyWarnings.length > 0) {
       // Said even with --quiet: the data folder holds passwords and keys.
@@ -250,7 +254,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
       );
     }
     // A throw-away run leaves nothing behind; a kept one leaves the ids for the next start and the CLI.
-    if (memory) cleanups.push(() => removeIfUnchanged(envFile, envText));
+    if (memory && dataDir !== stateDir) cleanups.push(() => removeIfUnchanged(envFile, envText));
 
     let stopping: Promise<void> | undefined;
     return {

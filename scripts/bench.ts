@@ -3,8 +3,11 @@
  * a fresh Node process, next to the same entry bundled with esbuild's defaults (the baseline), both
  * measured in this run. Budget: bundle <= 300 KB and load time <= 0.6x the baseline's; exits 1 if any
  * handler misses it, and then says which packages fill the bundle (from esbuild's metafile).
+ * Then local mode's start-up and every CLI command's, each as a ratio to a bare Node start timed in the
+ * same run (bench-startup.ts, bench-cli.ts): no budget here is a fixed time.
  *
- * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze]   (BENCH_RUNS=15 too)
+ * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze] [--part handlers|startup|cli ...]
+ *        (BENCH_RUNS=15 too)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -15,11 +18,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
-import { measureStartup, STARTUP_BUDGET_MS } from './bench-startup.ts';
+import { median } from './bench-baseline.ts';
+import { formatCliStartup, measureCliStartup } from './bench-cli.ts';
+import { measureStartup } from './bench-startup.ts';
 import { buildAll } from './build.ts';
 import { baselineBuildOptions, filesOf, handlerNames, kb, packageShares } from './bundle.ts';
 
 export const BUDGET = { maxBundleBytes: 300 * 1024, maxLoadRatio: 0.6 } as const;
+const PARTS = ['handlers', 'startup', 'cli'] as const;
 
 /** Runs in each child: times the import itself, and checks that it exports a `handler` function. */
 const LOADER = `const url = process.argv[2];
@@ -47,13 +53,6 @@ interface Measured {
   ratio: number;
   sizeOk: boolean;
   loadOk: boolean;
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('median of nothing');
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** What the handlers read when their modules load, and nothing from this shell (no NODE_OPTIONS, no tsx). */
@@ -85,12 +84,37 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: process.env.BENCH_RUNS ?? '15' },
       handler: { type: 'string', multiple: true },
       analyze: { type: 'boolean', default: false },
+      part: { type: 'string', multiple: true },
     },
   });
+  const parts = new Set(values.part ?? PARTS);
+  for (const part of parts)
+    if (!(PARTS as readonly string[]).includes(part)) throw new Error(`--part is one of ${PARTS.join(', ')}, not ${part}`);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1, not ${values.runs}`);
   const handlers = values.handler ?? handlerNames();
 
+  if (parts.has('handlers')) await benchHandlers(runs, handlers, values.analyze);
+  if (parts.has('startup')) {
+    const startup = await measureStartup(Math.min(runs, 5));
+    console.log(
+      `\nLocal mode start-up (spawn to first answered request, in-memory stack), median of ${startup.samples.length}: ` +
+        `${startup.medianMs.toFixed(0)} ms (server-reported: ${startup.samples.map((sample) => sample.reportedMs.toFixed(0)).join(', ')} ms), ` +
+        `${startup.ratio.toFixed(1)}x \`node --import tsx -e 0\` (median ${startup.baselineMs.toFixed(0)} ms, interleaved). ` +
+        `Budget <= ${startup.budget}x: ${startup.ok ? 'PASS' : 'FAIL'}.`,
+    );
+    if (!startup.ok) process.exitCode = 1;
+  }
+  if (parts.has('cli')) {
+    // Many short samples: one command is a tenth of a second, so its median needs more of them to settle.
+    const cliRuns = Math.min(Math.max(runs, 9), 15);
+    const cli = await measureCliStartup(cliRuns);
+    console.log(formatCliStartup(cli, cliRuns));
+    if (cli.some((result) => !result.ok)) process.exitCode = 1;
+  }
+}
+
+async function benchHandlers(runs: number, handlers: string[], analyze: boolean): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'task-api-bench-'));
   try {
     const built = await buildAll({ outDir: path.join(work, 'optimized'), handlers });
@@ -142,27 +166,19 @@ async function main(): Promise<void> {
     console.log(formatTable(measured));
     const failing = new Set(measured.filter((row) => !row.sizeOk || !row.loadOk).map((row) => row.handler));
     // The handlers share nearly all their code, so one breakdown (the largest failing bundle) says it.
-    const explain = values.analyze
+    const explain = analyze
       ? built
       : built
           .filter((result) => failing.has(result.handler))
           .sort((a, b) => b.bundleBytes - a.bundleBytes)
           .slice(0, 1);
     for (const result of explain) printBreakdown(result.handler, result.metafile);
-    if (!values.analyze && failing.size > 1) console.log(`  (the others are alike; --analyze shows each)`);
+    if (!analyze && failing.size > 1) console.log(`  (the others are alike; --analyze shows each)`);
     console.log(
       `\nBudget: bundle <= ${kb(BUDGET.maxBundleBytes)} KB and median import <= ${BUDGET.maxLoadRatio}x the baseline's. ` +
         (failing.size === 0 ? 'All handlers PASS.' : `FAIL: ${[...failing].join(', ')}.`),
     );
     if (failing.size > 0) process.exitCode = 1;
-
-    const startup = await measureStartup(Math.min(runs, 5));
-    console.log(
-      `\nLocal mode start-up (spawn to first answered request, in-memory stack), median of ${startup.samples.length}: ` +
-        `${startup.medianWallMs.toFixed(0)} ms (server-reported: ${startup.samples.map((sample) => sample.reportedMs.toFixed(0)).join(', ')} ms). ` +
-        `Budget ${STARTUP_BUDGET_MS} ms: ${startup.ok ? 'PASS' : 'FAIL'}.`,
-    );
-    if (!startup.ok) process.exitCode = 1;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

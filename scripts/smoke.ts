@@ -105,7 +105,7 @@ try {
         },
         { env, cwd: process.cwd() },
       );
-      await cognitoClient(target).send(new AdminDeleteUserCommand({ UserPoolId: target.userPoolId, Username: email }));
+      await (await cognitoClient(target)).send(new AdminDeleteUserCommand({ UserPoolId: target.userPoolId, Username: email }));
     } catch (error) {
       console.error(`smoke: could not delete ${email}: ${(error as Error).message}`);
     }

@@ -1,5 +1,7 @@
 /** The Task API over HTTP: one `request` that sends the raw ID token in Authorization, as the gateway expects. */
+import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, CliError } from './errors.ts';
+import { send } from './http.ts';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -12,7 +14,7 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   body: unknown;
 }
 
@@ -23,20 +25,18 @@ export async function request(apiUrl: string, call: ApiRequest): Promise<ApiResp
   for (const [name, value] of Object.entries(call.headers ?? {})) if (value !== undefined) headers[name] = value;
   if (call.body !== undefined) headers['Content-Type'] = 'application/json';
 
-  let response: Response;
+  let response: Awaited<ReturnType<typeof send>>;
   try {
-    response = await fetch(url, {
+    response = await send(url, {
       method: call.method,
       headers,
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-      signal: AbortSignal.timeout(30_000),
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
     });
   } catch (error) {
-    const { cause } = error as { cause?: { code?: string; message?: string } };
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new CliError(`Cannot reach the API at ${url.origin} (${reason}): is it running?`);
   }
-  const text = await response.text();
+  const { text } = response;
   let body: unknown = text === '' ? undefined : text;
   try {
     if (text !== '') body = JSON.parse(text);

@@ -4,6 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
+import { closest } from './suggest.ts';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -17,12 +18,15 @@ const GLOBAL_OPTIONS = {
 
 const s = { type: 'string' } as const;
 const page = { limit: s, 'next-token': s, all: { type: 'boolean' } } as const;
+/** `--password` still works, but every user of the machine can read it in `ps`: the usage offers the others. */
+const password = { password: s, 'password-stdin': { type: 'boolean' } } as const;
 
 export const COMMANDS = {
-  signup: { options: { email: s, password: s }, positionals: [], summary: 'signup --email E --password P' },
+  signup: { options: { email: s, ...password }, positionals: [], summary: 'signup --email E   (password: see below)' },
   confirm: { options: { email: s, code: s }, positionals: [], summary: 'confirm --email E [--code C]' },
-  login: { options: { email: s, password: s }, positionals: [], summary: 'login --email E --password P' },
+  login: { options: { email: s, ...password }, positionals: [], summary: 'login --email E   (password: see below)' },
   logout: { options: {}, positionals: [], summary: 'logout' },
+  stop: { options: {}, positionals: [], summary: 'stop   (the local stack of the data dir: `npm start` in the background, too)' },
   'tasks create': {
     options: { title: s, description: s, status: s, 'idempotency-key': s },
     positionals: [],
@@ -57,7 +61,7 @@ export interface ParsedArgs {
   positionals: Record<string, string>;
 }
 
-export const USAGE = `Usage: npm run cli -- <command> [options]
+export const USAGE = `Usage: task-api <command> [options]      (npx task-api …, or npm run cli -- …)
 
 Commands:
 ${Object.values(COMMANDS)
@@ -70,27 +74,36 @@ Target (default: local mode, read from .local/local-env.json written by \`npm st
   --outputs FILE     read the stage's outputs from this JSON file instead
   --endpoint URL     send API calls to this base URL instead ("local" = the default)
 
-The password may come from $TASK_API_PASSWORD instead of --password. The login is cached in
-<data dir>/cli-session.json (local) or ~/.config/task-api/session-<stage>.json, mode 0600;
-$TASK_API_SESSION_FILE overrides the path.
+Password (signup, login): asked for in a terminal (not shown), or $TASK_API_PASSWORD, or the first line
+of stdin with --password-stdin. --password P works too, but any user of this machine can read it in \`ps\`.
+
+The login is cached in <data dir>/cli-session.json (local) or ~/.config/task-api/session-<stage>.json,
+mode 0600; $TASK_API_SESSION_FILE overrides the path.
 Results are JSON on stdout; errors go to stderr with a non-zero exit code.`;
 
 const ALL_OPTIONS: OptionSpec = Object.assign({}, GLOBAL_OPTIONS, ...Object.values(COMMANDS).map((command) => command.options));
 
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   // First pass, lenient: find the command words among the positionals.
-  let loose: ReturnType<typeof parseArgs>;
+  let loose: ReturnType<typeof parseArgs<{ options: OptionSpec; allowPositionals: true; strict: false; tokens: true }>>;
   try {
-    loose = parseArgs({ args: [...argv], options: ALL_OPTIONS, allowPositionals: true, strict: false });
+    loose = parseArgs({ args: [...argv], options: ALL_OPTIONS, allowPositionals: true, strict: false, tokens: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const words = loose.positionals;
+  const name = commandNamed(words);
+  // Unknown options first: the value after one (`--titel x`) would otherwise pass for a command word.
+  const allowed: OptionSpec = name ? { ...GLOBAL_OPTIONS, ...COMMANDS[name].options } : ALL_OPTIONS;
+  for (const token of loose.tokens) {
+    if (token.kind === 'option' && !Object.hasOwn(allowed, token.name)) throw unknownOption(token.rawName, name, allowed);
+  }
   if (loose.values.help || words.length === 0 || words[0] === 'help') return { command: 'help', options: {}, positionals: {} };
-  const name = ([`${words[0]} ${words[1] ?? ''}`, words[0]] as string[]).find(
-    (candidate): candidate is CommandName => candidate in COMMANDS,
-  );
-  if (!name) throw new UsageError(`Unknown command: ${words.slice(0, 2).join(' ')}`);
+  if (!name) {
+    const typed = words.slice(0, 2).join(' ');
+    const near = closest(typed, Object.keys(COMMANDS)) ?? closest(words[0] ?? '', Object.keys(COMMANDS));
+    throw new UsageError(`Unknown command: ${typed}${near ? ` (did you mean ${near}?)` : ''}`);
+  }
   const spec = COMMANDS[name];
 
   // Second pass, strict: only this command's options and the global ones.
@@ -107,6 +120,17 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   const positionals = Object.fromEntries(spec.positionals.map((key, index) => [key, rest[index] as string]));
   return { command: name, options: parsed.values, positionals };
+}
+
+/** The command the first one or two words name, if any (`tasks list`, `login`). */
+function commandNamed(words: readonly string[]): CommandName | undefined {
+  return ([`${words[0]} ${words[1] ?? ''}`, words[0]] as string[]).find((candidate): candidate is CommandName => candidate in COMMANDS);
+}
+
+/** `Unknown option --titel for tasks create (did you mean --title?)`. */
+function unknownOption(rawName: string, command: CommandName | undefined, allowed: OptionSpec): UsageError {
+  const near = closest(rawName.replace(/^-+/, ''), Object.keys(allowed));
+  return new UsageError(`Unknown option ${rawName}${command ? ` for ${command}` : ''}${near ? ` (did you mean --${near}?)` : ''}`);
 }
 
 /** A required string option, or a usage error naming it. */

@@ -7,22 +7,18 @@
  * amazon-cognito-identity-js, AWS's maintained implementation; the stage's app client allows nothing
  * weaker. Local mode signs in with USER_PASSWORD_AUTH, the one flow cognito-local supports.
  */
-import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
-import {
-  AdminAddUserToGroupCommand,
-  AdminConfirmSignUpCommand,
-  CognitoIdentityProviderClient,
-  ConfirmSignUpCommand,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { CognitoUserSession } from 'amazon-cognito-identity-js';
+import { callCognito, regionalCognitoEndpoint, stageCognitoEndpoint } from './cognito-json.ts';
 import { CliError } from './errors.ts';
 import { expiryOf, type Session } from './session.ts';
 import type { Target } from './target.ts';
 
 export const ADMIN_GROUP = 'admin';
 
-export function cognitoClient(target: Target): CognitoIdentityProviderClient {
+/** The AWS SDK's client, for the calls that must be signed with AWS credentials (the admin ones, on a stage). */
+export async function cognitoClient(target: Target): Promise<CognitoIdentityProviderClient> {
+  const { CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
   return new CognitoIdentityProviderClient({
     region: target.region,
     ...(target.cognitoEndpoint
@@ -32,44 +28,44 @@ export function cognitoClient(target: Target): CognitoIdentityProviderClient {
   });
 }
 
+/** Where the unsigned calls go: cognito-local, or the stage's regional Cognito. */
+const endpointOf = (target: Target) => target.cognitoEndpoint ?? regionalCognitoEndpoint(target.region);
+
+/** An admin call: unsigned to cognito-local (it checks no signature), signed by the SDK against a stage. */
+async function adminCall(target: Target, operation: 'AdminConfirmSignUp' | 'AdminAddUserToGroup', input: Record<string, string>) {
+  if (target.cognitoEndpoint) return callCognito(target.cognitoEndpoint, operation, input);
+  const sdk = await import('@aws-sdk/client-cognito-identity-provider');
+  const command =
+    operation === 'AdminConfirmSignUp'
+      ? new sdk.AdminConfirmSignUpCommand(input as { UserPoolId: string; Username: string })
+      : new sdk.AdminAddUserToGroupCommand(input as { UserPoolId: string; Username: string; GroupName: string });
+  const client = await cognitoClient(target);
+  return call(() => client.send(command as Parameters<typeof client.send>[0]));
+}
+
 export async function signUp(target: Target, email: string, password: string) {
-  const result = await call(() =>
-    cognitoClient(target).send(
-      new SignUpCommand({
-        ClientId: target.clientId,
-        Username: email,
-        Password: password,
-        UserAttributes: [{ Name: 'email', Value: email }],
-      }),
-    ),
-  );
+  const result = await callCognito<{ UserSub?: string; UserConfirmed?: boolean }>(endpointOf(target), 'SignUp', {
+    ClientId: target.clientId,
+    Username: email,
+    Password: password,
+    UserAttributes: [{ Name: 'email', Value: email }],
+  });
   return { email, user_sub: result.UserSub, confirmed: result.UserConfirmed ?? false };
 }
 
 /** With a code: ConfirmSignUp, as a user would. Without: AdminConfirmSignUp (local mode, or an operator). */
 export async function confirm(target: Target, email: string, code?: string) {
-  const client = cognitoClient(target);
   if (code) {
-    await call(() => client.send(new ConfirmSignUpCommand({ ClientId: target.clientId, Username: email, ConfirmationCode: code })));
+    await callCognito(endpointOf(target), 'ConfirmSignUp', { ClientId: target.clientId, Username: email, ConfirmationCode: code });
   } else {
-    await call(() => client.send(new AdminConfirmSignUpCommand({ UserPoolId: target.userPoolId, Username: email })));
+    await adminCall(target, 'AdminConfirmSignUp', { UserPoolId: target.userPoolId, Username: email });
   }
   return { email, confirmed: true };
 }
 
 export async function addToAdminGroup(target: Target, email: string) {
-  await call(() =>
-    cognitoClient(target).send(new AdminAddUserToGroupCommand({ UserPoolId: target.userPoolId, Username: email, GroupName: ADMIN_GROUP })),
-  );
+  await adminCall(target, 'AdminAddUserToGroup', { UserPoolId: target.userPoolId, Username: email, GroupName: ADMIN_GROUP });
   return { email, group: ADMIN_GROUP, note: 'log in again to get a token with the group' };
-}
-
-/**
- * Cognito's endpoint for a stage: the regional one, unless the AWS SDK's standard endpoint variables name
- * another (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, AWS_ENDPOINT_URL), as in the deploy rehearsal.
- */
-export function stageCognitoEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER || env.AWS_ENDPOINT_URL || undefined;
 }
 
 export async function logIn(target: Target, email: string, password: string): Promise<Session> {
@@ -92,6 +88,7 @@ function memoryStorage() {
 }
 
 async function srpLogIn(target: Target, email: string, password: string): Promise<Session> {
+  const { AuthenticationDetails, CognitoUser, CognitoUserPool } = await import('amazon-cognito-identity-js');
   const Storage = memoryStorage();
   const pool = new CognitoUserPool({
     UserPoolId: target.userPoolId,
@@ -126,16 +123,17 @@ async function srpLogIn(target: Target, email: string, password: string): Promis
   };
 }
 
+interface InitiateAuthResult {
+  AuthenticationResult?: { IdToken?: string; AccessToken?: string; RefreshToken?: string };
+  ChallengeName?: string;
+}
+
 async function passwordLogIn(target: Target, email: string, password: string): Promise<Session> {
-  const result = await call(() =>
-    cognitoClient(target).send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: target.clientId,
-        AuthParameters: { USERNAME: email, PASSWORD: password },
-      }),
-    ),
-  );
+  const result = await callCognito<InitiateAuthResult>(endpointOf(target), 'InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    ClientId: target.clientId,
+    AuthParameters: { USERNAME: email, PASSWORD: password },
+  });
   const tokens = result.AuthenticationResult;
   if (!tokens?.IdToken) throw furtherStep(result.ChallengeName ?? 'unknown challenge');
   return {
@@ -152,15 +150,11 @@ async function passwordLogIn(target: Target, email: string, password: string): P
 /** New ID and access tokens for a session whose ID token has (nearly) expired. */
 export async function refresh(target: Target, session: Session): Promise<Session> {
   if (!session.refreshToken) throw new CliError('The login has expired: run `login` again');
-  const result = await call(() =>
-    cognitoClient(target).send(
-      new InitiateAuthCommand({
-        AuthFlow: 'REFRESH_TOKEN_AUTH',
-        ClientId: target.clientId,
-        AuthParameters: { REFRESH_TOKEN: session.refreshToken as string },
-      }),
-    ),
-  );
+  const result = await callCognito<InitiateAuthResult>(endpointOf(target), 'InitiateAuth', {
+    AuthFlow: 'REFRESH_TOKEN_AUTH',
+    ClientId: target.clientId,
+    AuthParameters: { REFRESH_TOKEN: session.refreshToken },
+  });
   const idToken = result.AuthenticationResult?.IdToken;
   if (!idToken) throw new CliError('The login has expired: run `login` again');
   return { ...session, idToken, accessToken: result.AuthenticationResult?.AccessToken, expiresAt: expiryOf(idToken) };

@@ -24,8 +24,10 @@ export class ApiError extends CliError {
   constructor(
     readonly status: number,
     readonly body: unknown,
+    /** What to do about it, when the CLI can tell (a refused login: log in again). */
+    hint?: string,
   ) {
-    super(`The API answered ${status}`, 1, { status, ...(isObject(body) ? body : { body }) });
+    super(`The API answered ${status}`, 1, { status, ...(isObject(body) ? body : { body }), ...(hint ? { hint } : {}) });
     this.name = 'ApiError';
   }
 }

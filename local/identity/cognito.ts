@@ -129,7 +129,10 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
     }),
     triggers: noTriggers,
   };
-  const router = withOwnedAttributesGuarded(Router(services), (name) => new InvalidParameterError(name));
+  const router = withSignInFailuresAlike(
+    withOwnedAttributesGuarded(Router(services), (name) => new InvalidParameterError(name)),
+    () => new NotAuthorizedError(INCORRECT_CREDENTIALS),
+  );
   const app = createCognitoApp(router, logger, services.config.ServerConfig, services).application;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -205,6 +208,43 @@ function withOwnedAttributesGuarded(router: CognitoRouter, refusal: (message: st
         }
       }
       return route(ctx, request);
+    };
+  };
+}
+
+/** What Cognito answers a failed password sign-in, whichever part was wrong. */
+export const INCORRECT_CREDENTIALS = 'Incorrect username or password.';
+const PASSWORD_SIGN_IN = new Set(['InitiateAuth', 'AdminInitiateAuth']);
+const PASSWORD_FLOWS = new Set(['USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH']);
+
+/** cognito-local's answers to a wrong password and to an unknown user (NotAuthorizedException's default). */
+function isWrongPasswordOrUnknownUser(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 'InvalidPasswordException' ||
+    code === 'UserNotFoundException' ||
+    (code === 'NotAuthorizedException' && message === 'User not authorized')
+  );
+}
+
+/**
+ * A wrong password and an unknown user get one answer, NotAuthorizedException "Incorrect username or
+ * password.", as from the deployed app client (PreventUserExistenceErrors): a sign-in form must not tell
+ * which e-mails have accounts. cognito-local answers them apart (InvalidPasswordException "Invalid
+ * password" for the first), which let local mode teach clients a difference AWS does not make.
+ */
+function withSignInFailuresAlike(router: CognitoRouter, incorrect: () => Error): CognitoRouter {
+  return (target) => {
+    const route = router(target);
+    if (!PASSWORD_SIGN_IN.has(target)) return route;
+    return async (ctx, request) => {
+      try {
+        return await route(ctx, request);
+      } catch (error) {
+        const flow = (request as { AuthFlow?: unknown } | undefined)?.AuthFlow;
+        if (typeof flow === 'string' && PASSWORD_FLOWS.has(flow) && isWrongPasswordOrUnknownUser(error)) throw incorrect();
+        throw error;
+      }
     };
   };
 }

@@ -95,6 +95,23 @@ target('local mode reads local-env.json from the data dir and keeps the session 
   assert.is(resolved.sessionFile, join(dir, 'cli-session.json'));
 });
 
+target('a command run while the stack is still starting waits for its local-env.json', async ({ dir }) => {
+  const localEnv = {
+    apiUrl: 'http://127.0.0.1:3000',
+    cognitoEndpoint: 'http://127.0.0.1:3001',
+    region: 'local',
+    userPoolId: 'local_new',
+    clientId: 'c',
+  };
+  // The folder's lock is held by a live process (this one) and the local-env.json there is a predecessor's.
+  await writeFile(join(dir, 'local.lock'), `${process.pid}\n`);
+  await writeFile(join(dir, 'local-env.json'), JSON.stringify({ ...localEnv, userPoolId: 'local_old', pid: 999_999_999 }));
+  const resolving = resolveTarget({ dataDir: '.' }, { env: {}, cwd: dir });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await writeFile(join(dir, 'local-env.json'), JSON.stringify({ ...localEnv, pid: process.pid }));
+  assert.is((await resolving).userPoolId, 'local_new');
+});
+
 target('local mode without a running stack says to run npm start', async ({ dir }) => {
   try {
     await resolveTarget({}, { env: {}, cwd: dir });

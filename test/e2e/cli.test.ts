@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main } from '../../local/cli/main.ts';
+import { type CliIo, main } from '../../local/cli/main.ts';
 import { writeSession } from '../../local/cli/session.ts';
 import { createTask, createUser, type Fixture, http, PASSWORD, startStack, stopStack, uniqueEmail } from './support/stack.ts';
 
@@ -25,6 +25,11 @@ interface Run {
 }
 
 async function run(context: Context, ...argv: string[]): Promise<Run> {
+  return runWith(context, {}, ...argv);
+}
+
+/** The CLI with a terminal or stdin of the test's making (none by default: as under a pipe with no input). */
+async function runWith(context: Context, io: Pick<CliIo, 'askPassword' | 'readStdinLine'>, ...argv: string[]): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const code = await main(['--data-dir', context.cliDir, ...argv], {
@@ -36,6 +41,7 @@ async function run(context: Context, ...argv: string[]): Promise<Run> {
     },
     env: { ...process.env, TASK_API_PASSWORD: '' },
     cwd: process.cwd(),
+    ...io,
   });
   let json: unknown;
   try {
@@ -235,8 +241,60 @@ cli('bad command lines exit 2 with a message on stderr; a wrong password exits 1
   const user = await createUser(context.fx.stack, 'cli-wrong');
   const wrong = await run(context, 'login', '--email', user.email, '--password', 'Not-the-password-1');
   assert.is(wrong.code, 1);
-  // Cognito says NotAuthorizedException; cognito-local says InvalidPasswordException.
-  assert.match(wrong.stderr, /NotAuthorizedException|InvalidPasswordException/);
+  const unknown = await run(context, 'login', '--email', uniqueEmail('nobody'), '--password', PASSWORD);
+  assert.is(unknown.code, 1);
+  // As Cognito answers both: the message does not tell whether the account exists.
+  assert.is(wrong.stderr, 'error: NotAuthorizedException: Incorrect username or password.\n');
+  assert.is(unknown.stderr, wrong.stderr);
+});
+
+cli('a misspelt option is named as such, with the nearest known one', async (context) => {
+  for (const [argv, message] of [
+    [['--titel', 'x'], 'Unknown option --titel (did you mean --title?)'],
+    [['tasks', 'create', '--titel', 'x'], 'Unknown option --titel for tasks create (did you mean --title?)'],
+    [['tasks', 'list', '--stauts', 'done'], 'Unknown option --stauts for tasks list (did you mean --status?)'],
+    [['tsks', 'list'], 'Unknown command: tsks list (did you mean tasks list?)'],
+  ] as const) {
+    const result = await run(context, ...argv);
+    assert.is(result.code, 2);
+    assert.is(result.stderr.split('\n')[0], `error: ${message}`);
+  }
+});
+
+cli('login without a password asks on the terminal, or reads stdin, or says how to give it', async (context) => {
+  const user = await createUser(context.fx.stack, 'cli-password');
+  const asked: string[] = [];
+  const prompted = await runWith(
+    context,
+    {
+      askPassword: async (question) => {
+        asked.push(question);
+        return PASSWORD;
+      },
+    },
+    'login',
+    '--email',
+    user.email,
+  );
+  assert.is(prompted.code, 0, prompted.stderr);
+  assert.equal(asked, ['Password: ']);
+  const piped = await runWith(context, { readStdinLine: async () => PASSWORD }, 'login', '--email', user.email, '--password-stdin');
+  assert.is(piped.code, 0, piped.stderr);
+  const none = await runWith(context, { askPassword: async () => undefined }, 'login', '--email', user.email);
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /No password: set \$TASK_API_PASSWORD, pipe it in with --password-stdin, or run in a terminal/);
+});
+
+cli('a cached login the API refuses says to log in again', async (context) => {
+  const user = await createUser(context.fx.stack, 'cli-refused');
+  await ok(context, 'login', '--email', user.email, '--password', PASSWORD);
+  const session = JSON.parse(await readFile(join(context.cliDir, 'cli-session.json'), 'utf8'));
+  // A token the pool never signed, not yet expired: the gateway's authorizer refuses it.
+  await writeSession(join(context.cliDir, 'cli-session.json'), { ...session, idToken: `${session.idToken.slice(0, -4)}AAAA` });
+  const refused = await run(context, 'tasks', 'list');
+  assert.is(refused.code, 1);
+  assert.is(refused.json.status, 401);
+  assert.match(refused.json.hint, /log in again with `task-api login --email …`/);
 });
 
 cli('a stage target reads its outputs file and sends the cached token to its api_url', async (context) => {
@@ -283,11 +341,13 @@ cli('a stage target reads its outputs file and sends the cached token to its api
   }
 });
 
-cli('`npx tsx local/cli.ts` runs as a program: JSON on stdout, exit code 0', async (context) => {
+cli('`npx task-api` runs the compiled CLI as a program: JSON on stdout, exit code 0, no SDK notice', async (context) => {
   const user = await createUser(context.fx.stack, 'cli-process');
   await ok(context, 'login', '--email', user.email, '--password', PASSWORD);
   await createTask(context.fx.stack, user, { title: 'Spawned' });
-  const child = spawn('npx', ['tsx', 'local/cli.ts', 'tasks', 'list', '--data-dir', context.cliDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env };
+  delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  const child = spawn('npx', ['task-api', 'tasks', 'list', '--data-dir', context.cliDir], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {
@@ -298,6 +358,7 @@ cli('`npx tsx local/cli.ts` runs as a program: JSON on stdout, exit code 0', asy
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   assert.is(code, 0, stderr);
+  assert.is(stderr, '');
   assert.equal(
     JSON.parse(stdout).tasks.map((t: { title: string }) => t.title),
     ['Spawned'],

@@ -228,4 +228,23 @@ test('a pool that already holds two users with one sub (an older data folder) is
   }
 });
 
+test('a wrong password and an unknown user get the same answer, as from Cognito', async ({ cognito }) => {
+  const { clientId, userPoolId } = await ensureUserPool(cognito, []);
+  const password = 'Correct-Horse-9-battery';
+  await cognito.call('SignUp', { ClientId: clientId, Username: 'known@example.com', Password: password, UserAttributes: [] });
+  await cognito.call('AdminConfirmSignUp', { UserPoolId: userPoolId, Username: 'known@example.com' });
+  const signIn = async (username: string, attempt: string) => {
+    const response = await call(cognito, 'InitiateAuth', {
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: attempt },
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const expected = { status: 400, body: { __type: 'NotAuthorizedException', message: 'Incorrect username or password.' } };
+  assert.equal(await signIn('known@example.com', 'Wrong-Horse-9-battery'), expected, 'wrong password');
+  assert.equal(await signIn('nobody@example.com', password), expected, 'unknown user');
+  assert.is((await signIn('known@example.com', password)).status, 200, 'the right password still signs in');
+});
+
 test.run();
