@@ -3,7 +3,8 @@
  *  - each handler is bundled by esbuild (the AWS SDK stays external, as the Lambda runtime provides it);
  *  - a build runs in a worker thread (a "sandbox") with the functions' own environment, so two local
  *    stacks in one process never share configuration or module state;
- *  - before each invocation the files under functions/ are checked (size and mtime); after any change
+ *  - before each invocation, if a file-system watch saw anything under functions/ (source-changes.ts),
+ *    its files are checked (size and mtime); after any change
  *    the handlers are rebuilt and the next invocation gets a fresh sandbox, i.e. a whole new module
  *    graph (a cold start). The previous sandbox finishes what it is running and is then terminated.
  *  - an invocation that runs past its timeout fails ("Task timed out after N seconds"), and its sandbox
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { build, type Plugin } from 'esbuild';
+import { watchSourceChanges } from './source-changes.ts';
 import type { InvokeMessage, RouteTable, SerializedError, WorkerData, WorkerMessage } from './protocol.ts';
 
 export interface FunctionRuntimeOptions {
@@ -118,6 +120,7 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
   let current: Generation | undefined;
   let refreshing: Promise<Generation> | undefined;
   let closed = false;
+  const changes = watchSourceChanges(functionsDir);
   const sandboxes = new Set<Sandbox>();
 
   async function fingerprint(): Promise<string> {
@@ -176,6 +179,7 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
   }
 
   async function generation(): Promise<Generation> {
+    if (current && !changes.mayHaveChanged()) return current;
     const print = await fingerprint();
     if (current && current.fingerprint === print) return current;
     refreshing ??= rebuild(print).finally(() => {
@@ -225,11 +229,20 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
     },
     async close() {
       closed = true;
+      changes.close();
       await refreshing?.catch(() => undefined);
       await Promise.all([...sandboxes].map((sandbox) => sandbox.terminate()));
       await rm(options.buildDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A worker takes no flags from its process unless told: `node --cpu-prof --cpu-prof-dir=<dir> local/start.ts`
+ * profiles the function sandboxes too (the `=` forms of the options only).
+ */
+export function profilingFlags(execArgv: readonly string[]): string[] {
+  return execArgv.filter((flag) => flag === '--cpu-prof' || /^--cpu-prof-(dir|interval)=/.test(flag));
 }
 
 interface Pending {
@@ -265,7 +278,7 @@ class Sandbox {
     this.worker = new Worker(file, {
       workerData: data,
       env: options.env,
-      execArgv: ['--enable-source-maps'],
+      execArgv: ['--enable-source-maps', ...profilingFlags(process.execArgv)],
       stdout: true,
       stderr: true,
     });
