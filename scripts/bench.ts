@@ -4,7 +4,10 @@
  * measured in this run. Budget: bundle <= 300 KB and load time <= 0.6x the baseline's; exits 1 if any
  * handler misses it, and then says which packages fill the bundle (from esbuild's metafile).
  *
- * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze]   (BENCH_RUNS=15 too)
+ * Then local mode's throughput against its floor (scripts/bench/local-throughput.ts).
+ *
+ * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze] [--throughput-seconds 8]
+ *        (BENCH_RUNS=15, BENCH_THROUGHPUT_SECONDS=8 too)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -17,6 +20,7 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { measureStartup, STARTUP_BUDGET_MS } from './bench-startup.ts';
 import { buildAll } from './build.ts';
+import { benchLocalThroughput } from './bench/local-throughput.ts';
 import { baselineBuildOptions, filesOf, handlerNames, kb, packageShares } from './bundle.ts';
 
 export const BUDGET = { maxBundleBytes: 300 * 1024, maxLoadRatio: 0.6 } as const;
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: process.env.BENCH_RUNS ?? '15' },
       handler: { type: 'string', multiple: true },
       analyze: { type: 'boolean', default: false },
+      'throughput-seconds': { type: 'string', default: process.env.BENCH_THROUGHPUT_SECONDS ?? '8' },
     },
   });
   const runs = Number(values.runs);
@@ -163,6 +168,8 @@ async function main(): Promise<void> {
         `Budget ${STARTUP_BUDGET_MS} ms: ${startup.ok ? 'PASS' : 'FAIL'}.`,
     );
     if (!startup.ok) process.exitCode = 1;
+
+    if (!(await benchLocalThroughput(Number(values['throughput-seconds'])))) process.exitCode = 1;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
