@@ -32,6 +32,8 @@ export interface FunctionRuntimeOptions {
    * handlers it names are the ones built and run. A new or changed route is picked up like any other change.
    */
   routeTableModule: string;
+  /** Where handler bundles are kept between starts (default node_modules/.cache/task-api-local-bundles); `false`: nowhere. */
+  bundleCacheDir?: string | false;
   /** The functions' whole environment (nothing is inherited from this process). */
   env: Record<string, string>;
   functionNamePrefix: string;
@@ -112,7 +114,13 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
   let closed = false;
   const changes = watchSourceChanges(functionsDir);
   // Outputs are written per generation, to a folder as deep as this one (the source maps' paths are relative).
-  const bundles = createHandlerBundles(options.projectRoot, join(options.buildDir, 'bundles'));
+  const bundles = createHandlerBundles(
+    options.projectRoot,
+    join(options.buildDir, 'bundles'),
+    options.bundleCacheDir === false
+      ? undefined
+      : (options.bundleCacheDir ?? join(options.projectRoot, 'node_modules', '.cache', 'task-api-local-bundles')),
+  );
   const sandboxes = new Set<Sandbox>();
 
   async function fingerprint(): Promise<string> {
@@ -301,8 +309,8 @@ class Sandbox {
           }, reject);
         } else if (message.type === 'ready') resolve(table);
         else if (message.type === 'failed') {
-          options.log(`A handler failed to load: ${message.error.stack ?? message.error.message}`);
-          reject(new FunctionError('A handler failed to load', message.error));
+          options.log(`The route table failed to load: ${message.error.stack ?? message.error.message}`);
+          reject(new FunctionError('The route table failed to load', message.error));
         } else this.settle(message);
       });
       this.worker.once('error', (error) => reject(new FunctionError(`The function sandbox failed: ${error.message}`)));

@@ -2,12 +2,17 @@
  * Local mode runs the bundles that ship: each handler the route table names is built with the esbuild
  * settings of `make build` (scripts/lambda-esbuild.ts: Lambda's target, minified, the SDK inside, the
  * Lambda credential chain), one self-contained bundle per handler, as Lambda loads it. All of them come
- * from one esbuild context, so the shared code is parsed once and a change rebuilds incrementally.
+ * from one esbuild context, so the shared code is parsed once and a change rebuilds incrementally; and a
+ * tree built before is taken from the bundle cache instead (bundle-cache.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import { entryPoint, lambdaEsbuildOptions, needsRequireBanner } from '../../scripts/lambda-esbuild.ts';
+import { bundleKey, createBundleCache } from './bundle-cache.ts';
+
+/** The one variant local mode builds: make build's settings with source maps. */
+const CACHE_VARIANT = 'sourcemap';
 
 export interface HandlerBundles {
   /**
@@ -18,7 +23,10 @@ export interface HandlerBundles {
   dispose(): Promise<void>;
 }
 
-export function createHandlerBundles(projectRoot: string, stagingDir: string): HandlerBundles {
+/** `cacheDir`: where builds are kept between starts (bundle-cache.ts); none without it. */
+export function createHandlerBundles(projectRoot: string, stagingDir: string, cacheDir?: string): HandlerBundles {
+  const cache = cacheDir ? createBundleCache(cacheDir) : undefined;
+  const storing = new Set<Promise<void>>();
   let context: { key: string; ctx: esbuild.BuildContext } | undefined;
   let requireBanner = false;
   // One build at a time: a rebuild of the next generation waits for the one running.
@@ -42,6 +50,9 @@ export function createHandlerBundles(projectRoot: string, stagingDir: string): H
   }
 
   async function build(handlers: readonly string[], dir: string): Promise<Record<string, string>> {
+    const files = Object.fromEntries(handlers.map((handler) => [handler, join(dir, handler, 'index.mjs')]));
+    const key = cache ? await bundleKey(projectRoot, handlers, CACHE_VARIANT) : undefined;
+    if (cache && key && (await cache.restore(key, dir))) return files;
     let result = await (await contextFor(handlers)).rebuild();
     // As bundleHandler does: a `require` only for a build whose output needs one.
     if (!requireBanner && result.outputFiles?.some((file) => file.path.endsWith('.mjs') && needsRequireBanner(file.text))) {
@@ -55,7 +66,12 @@ export function createHandlerBundles(projectRoot: string, stagingDir: string): H
         await writeFile(target, file.contents);
       }),
     );
-    return Object.fromEntries(handlers.map((handler) => [handler, join(dir, handler, 'index.mjs')]));
+    // Kept only if no source changed while it was built (else the key would name other bytes).
+    if (cache && key && key === (await bundleKey(projectRoot, handlers, CACHE_VARIANT))) {
+      const stored = cache.store(key, dir, handlers).finally(() => storing.delete(stored));
+      storing.add(stored);
+    }
+    return files;
   }
 
   return {
@@ -66,6 +82,7 @@ export function createHandlerBundles(projectRoot: string, stagingDir: string): H
     },
     async dispose() {
       await queue;
+      await Promise.all(storing);
       await context?.ctx.dispose();
       context = undefined;
     },

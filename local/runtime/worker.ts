@@ -30,15 +30,22 @@ async function loadRouteTable(): Promise<RouteTable> {
   return { routes, ...(typeof module.ADMIN_GROUP === 'string' ? { adminGroup: module.ADMIN_GROUP } : {}) };
 }
 
-async function loadHandlers(files: Record<string, string>): Promise<Map<string, Handler>> {
-  const loaded = await Promise.all(
-    Object.entries(files).map(async ([name, file]) => {
-      const module = (await import(pathToFileURL(file).href)) as { handler?: unknown };
-      if (typeof module.handler !== 'function') throw new Error(`functions/handlers/${name}.ts exports no handler function`);
-      return [name, module.handler as Handler] as const;
-    }),
-  );
-  return new Map(loaded);
+async function importHandler(name: string, file: string): Promise<Handler> {
+  const module = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+  if (typeof module.handler !== 'function') throw new Error(`functions/handlers/${name}.ts exports no handler function`);
+  return module.handler as Handler;
+}
+
+/**
+ * Every handler's import starts at once, and the sandbox is ready without waiting for them: each bundle
+ * carries its own SDK (as shipped), so importing all of them (with their source maps) took most of a
+ * start. An invocation waits for its own handler only, and a handler that fails to load fails its own
+ * invocations, as one Lambda function's init error leaves the others running.
+ */
+function importHandlers(files: Record<string, string>): Map<string, Promise<Handler>> {
+  const loading = new Map(Object.entries(files).map(([name, file]) => [name, importHandler(name, file)] as const));
+  for (const handler of loading.values()) handler.catch(() => undefined);
+  return loading;
 }
 
 function contextFor(message: InvokeMessage): Context {
@@ -63,21 +70,20 @@ function contextFor(message: InvokeMessage): Context {
 }
 
 const fail = (error: unknown) => post({ type: 'failed', error: serializeError(error) });
-let handlers = new Map<string, Handler>();
+let handlers = new Map<string, Promise<Handler>>();
 
 // Each invocation starts at once, concurrently with any still running: unlike a Lambda execution
 // environment, which runs one at a time (see Sandbox in function-runtime.ts).
 port.on('message', async (message: LoadMessage | InvokeMessage) => {
   if (message.type === 'load') {
-    loadHandlers(message.handlers).then((loaded) => {
-      handlers = loaded;
-      post({ type: 'ready' });
-    }, fail);
+    handlers = importHandlers(message.handlers);
+    post({ type: 'ready' });
     return;
   }
   try {
-    const handler = handlers.get(message.handler);
-    if (!handler) throw new Error(`No handler ${message.handler} in this build`);
+    const loading = handlers.get(message.handler);
+    if (!loading) throw new Error(`No handler ${message.handler} in this build`);
+    const handler = await loading;
     const result = await handler(message.event, contextFor(message));
     post({ type: 'result', id: message.id, result });
   } catch (error) {

@@ -56,7 +56,12 @@ export const handler = async (event: { requestContext: { requestId: string } }, 
   );
   await write(context.root, 'functions/handlers/hang.ts', 'export const handler = () => new Promise(() => {});\n');
   await write(context.root, 'functions/handlers/unrouted.ts', 'export const handler = async () => ({ statusCode: 200, body: "{}" });\n');
-  await write(context.root, 'functions/routes.ts', routeTable(['echo', 'crash', 'hang']));
+  await write(
+    context.root,
+    'functions/handlers/broken.ts',
+    "throw new Error('broken at load');\nexport const handler = async () => ({});\n",
+  );
+  await write(context.root, 'functions/routes.ts', routeTable(['echo', 'crash', 'hang', 'broken']));
   context.runtime = await createFunctionRuntime({
     routeTableModule: 'routes.ts',
     projectRoot: context.root,
@@ -87,6 +92,16 @@ test('a handler runs with its own environment and a Lambda-like context', async 
   assert.is(answer.functionName, 'test-echo');
   assert.ok(answer.remaining > 0 && answer.remaining <= 5000);
   assert.is(process.env.TABLE_NAME === 'table-a', false, 'the environment is the sandbox’s, not this process’s');
+});
+
+test('a handler that fails to load fails its own invocations only, as one Lambda function’s init error does', async ({ runtime }) => {
+  try {
+    await invoke(runtime, 'broken');
+    assert.unreachable('a handler that throws at load must not answer');
+  } catch (error) {
+    assert.match((error as Error).message, /broken at load/);
+  }
+  assert.is(body(await invoke(runtime)).message, 'first', 'the other handlers of the sandbox still answer');
 });
 
 test('a warm sandbox keeps its module state between invocations', async ({ runtime }) => {
@@ -150,11 +165,11 @@ test('the route table comes from the current build, so a new route is picked up 
     'functions/handlers/late.ts',
     'export const handler = async () => ({ statusCode: 200, body: JSON.stringify({ message: "late" }) });\n',
   );
-  await write(root, 'functions/routes.ts', routeTable(['echo', 'crash', 'hang', 'late']));
+  await write(root, 'functions/routes.ts', routeTable(['echo', 'crash', 'hang', 'broken', 'late']));
   const after = await runtime.routeTable();
   assert.equal(
     after.routes.map((route) => route.path),
-    ['/echo', '/crash', '/hang', '/late'],
+    ['/echo', '/crash', '/hang', '/broken', '/late'],
   );
   assert.is(body(await invoke(runtime, 'late')).message, 'late');
 });
@@ -221,3 +236,50 @@ test('through the gateway a function timeout is API Gateway’s 502, not the int
 });
 
 test.run();
+
+// ---------------------------------------------------------------------------------------------------
+const cached = suite('local function runtime: bundles kept between starts');
+
+cached('a start on a tree built before takes its bundles from the cache; a changed tree is built afresh', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'local-runtime-cache-'));
+  const start = () =>
+    createFunctionRuntime({
+      routeTableModule: 'routes.ts',
+      projectRoot: root,
+      buildDir: join(root, 'build'),
+      bundleCacheDir: join(root, 'cache'),
+      env: {},
+      functionNamePrefix: 'test-',
+      log: () => undefined,
+    });
+  const message = async (runtime: FunctionRuntime) => body(await invoke(runtime)).message;
+  try {
+    await write(root, 'functions/message.ts', "export const message = 'built-by-esbuild';\n");
+    await write(
+      root,
+      'functions/handlers/echo.ts',
+      "import { message } from '../message.ts';\nexport const handler = async () => ({ statusCode: 200, body: JSON.stringify({ message }) });\n",
+    );
+    await write(root, 'functions/routes.ts', routeTable(['echo']));
+    const first = await start();
+    assert.is(await message(first), 'built-by-esbuild');
+    await first.close();
+
+    // What a second start serves is exactly what the cache holds: mark it.
+    const [key] = (await readdir(join(root, 'cache'))).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    const stored = join(root, 'cache', key as string, 'echo', 'index.mjs');
+    await writeFile(stored, (await readFile(stored, 'utf8')).replace('built-by-esbuild', 'from-the-cache'));
+    const second = await start();
+    assert.is(await message(second), 'from-the-cache');
+    await second.close();
+
+    await write(root, 'functions/message.ts', "export const message = 'changed';\n");
+    const third = await start();
+    assert.is(await message(third), 'changed');
+    await third.close();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+cached.run();
