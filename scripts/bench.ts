@@ -6,8 +6,10 @@
  * Then local mode's start-up and every CLI command's, each as a ratio to a bare Node start timed in the
  * same run (bench-startup.ts, bench-cli.ts): no budget here is a fixed time.
  *
- * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze] [--part handlers|startup|cli ...]
- *        (BENCH_RUNS=15 too)
+ * Then local mode's throughput against its floor (scripts/bench/local-throughput.ts).
+ *
+ * Usage: tsx scripts/bench.ts [--runs 15] [--handler list-tasks ...] [--analyze] [--part handlers|startup|cli|throughput ...]
+ *        [--throughput-seconds 8]   (BENCH_RUNS=15, BENCH_THROUGHPUT_SECONDS=8 too)
  */
 
 import { spawnSync } from 'node:child_process';
@@ -22,10 +24,11 @@ import { median } from './bench-baseline.ts';
 import { formatCliStartup, measureCliStartup } from './bench-cli.ts';
 import { measureStartup } from './bench-startup.ts';
 import { buildAll } from './build.ts';
+import { benchLocalThroughput } from './bench/local-throughput.ts';
 import { baselineBuildOptions, filesOf, handlerNames, kb, packageShares } from './bundle.ts';
 
 export const BUDGET = { maxBundleBytes: 300 * 1024, maxLoadRatio: 0.6 } as const;
-const PARTS = ['handlers', 'startup', 'cli'] as const;
+const PARTS = ['handlers', 'startup', 'cli', 'throughput'] as const;
 
 /** Runs in each child: times the import itself, and checks that it exports a `handler` function. */
 const LOADER = `const url = process.argv[2];
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
       handler: { type: 'string', multiple: true },
       analyze: { type: 'boolean', default: false },
       part: { type: 'string', multiple: true },
+      'throughput-seconds': { type: 'string', default: process.env.BENCH_THROUGHPUT_SECONDS ?? '8' },
     },
   });
   const parts = new Set(values.part ?? PARTS);
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
     console.log(formatCliStartup(cli, cliRuns));
     if (cli.some((result) => !result.ok)) process.exitCode = 1;
   }
+  if (parts.has('throughput') && !(await benchLocalThroughput(Number(values['throughput-seconds'])))) process.exitCode = 1;
 }
 
 async function benchHandlers(runs: number, handlers: string[], analyze: boolean): Promise<void> {

@@ -3,30 +3,18 @@
  * the baseline they are measured against, and a metafile summary that says which packages take the
  * space. Entry points come from the route table and nothing else.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { routes } from '../functions/routes.ts';
-import { DEFAULT_RUNTIME, esbuildTargetOf } from '../infra/config.ts';
+import { entryPoint, type LambdaEsbuildOptions, lambdaEsbuildOptions, needsRequireBanner } from './lambda-esbuild.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * The syntax level of the oldest runtime the stack can deploy (nodejs22.x), so one deterministic zip
- * serves nodejs22.x and nodejs24.x alike; the bundles must still load on the Node 20 the tests use.
- */
-export const LAMBDA_TARGET = esbuildTargetOf(DEFAULT_RUNTIME);
+export { type CredentialChain, entryPoint, LAMBDA_TARGET, REQUIRE_BANNER } from './lambda-esbuild.ts';
 
-/** `lambda`: env + container credentials only (see bundle-lambda-credentials.ts); `sdk`: the SDK's full chain. */
-export type CredentialChain = 'lambda' | 'sdk';
-
-export interface BundleOptions {
-  sourcemap?: boolean;
-  credentialChain?: CredentialChain;
-  /** Add REQUIRE_BANNER; bundleHandler decides this by itself. */
-  requireBanner?: boolean;
-}
+/** requireBanner: bundleHandler decides it by itself. */
+export type BundleOptions = LambdaEsbuildOptions;
 
 export interface Bundle {
   handler: string;
@@ -41,55 +29,18 @@ export function handlerNames(): string[] {
   return [...new Set(routes.map((route) => route.handler))];
 }
 
-export function entryPoint(handler: string): string {
-  const entry = path.join('functions', 'handlers', `${handler}.ts`);
-  if (!existsSync(path.join(ROOT, entry))) throw new Error(`The route table names handler "${handler}" but ${entry} does not exist`);
-  return entry;
-}
-
-const lambdaCredentials: esbuild.Plugin = {
-  name: 'lambda-credentials',
-  setup(build) {
-    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-      path: path.join(ROOT, 'scripts', 'bundle-lambda-credentials.ts'),
-    }));
-  },
-};
-
-/**
- * Bundled CommonJS that `require`s something esbuild leaves outside the bundle (a Node built-in) needs a
- * `require`, which ESM does not have: esbuild then emits a `__require` shim that throws "Dynamic require
- * of ... is not supported". Only then does the bundle get a real one (today's SDK and deps need none).
- */
-export const REQUIRE_BANNER =
-  "import{createRequire as __lambdaCreateRequire}from'node:module';const require=__lambdaCreateRequire(import.meta.url);";
-
 /**
  * The optimized build. `outfile` is a fixed path under the repository's dist/ and nothing is written
  * by esbuild, so the bytes (and the source map's `sources`) do not depend on where the caller puts them.
  */
 export function lambdaBuildOptions(handler: string, options: BundleOptions = {}): esbuild.BuildOptions & { metafile: true; write: false } {
   return {
+    ...lambdaEsbuildOptions(options),
     absWorkingDir: ROOT,
     entryPoints: [entryPoint(handler)],
     outfile: path.join(ROOT, 'dist', handler, 'index.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: LAMBDA_TARGET,
-    // The SDK's ES builds tree-shake; their CommonJS builds do not.
-    mainFields: ['module', 'main'],
-    minify: true,
-    treeShaking: true,
-    legalComments: 'none',
-    charset: 'utf8',
-    sourcemap: options.sourcemap ? 'linked' : false,
-    sourcesContent: true,
-    ...(options.requireBanner ? { banner: { js: REQUIRE_BANNER } } : {}),
-    plugins: options.credentialChain === 'sdk' ? [] : [lambdaCredentials],
     metafile: true,
     write: false,
-    logLevel: 'silent',
   };
 }
 
@@ -98,11 +49,9 @@ export function baselineBuildOptions(handler: string, outfile: string): esbuild.
   return { absWorkingDir: ROOT, entryPoints: [entryPoint(handler)], outfile, bundle: true, platform: 'node', logLevel: 'silent' };
 }
 
-const DYNAMIC_REQUIRE_SHIM = 'Dynamic require of ';
-
 export async function bundleHandler(handler: string, options: BundleOptions = {}): Promise<Bundle> {
   let result = await esbuild.build(lambdaBuildOptions(handler, options));
-  if (!options.requireBanner && outputOf(result, '.mjs').text.includes(DYNAMIC_REQUIRE_SHIM)) {
+  if (!options.requireBanner && needsRequireBanner(outputOf(result, '.mjs').text)) {
     result = await esbuild.build(lambdaBuildOptions(handler, { ...options, requireBanner: true }));
   }
   const code = outputOf(result, '.mjs');

@@ -12,7 +12,7 @@ import { javaDate } from './dates.ts';
 export const tokenFrom = tokenOf;
 
 export type AuthorizerResult =
-  | { ok: true; claims: Record<string, string> }
+  | { ok: true; claims: Readonly<Record<string, string>> }
   | { ok: false; status: 401; message: string; errorType: 'UnauthorizedException' };
 
 export interface CognitoAuthorizerOptions {
@@ -38,11 +38,42 @@ const UNAUTHORIZED: AuthorizerResult = {
 };
 const EXPIRED: AuthorizerResult = { ok: false, status: 401, message: AUTHORIZER_MESSAGES.expired, errorType: 'UnauthorizedException' };
 
+/** Verified tokens kept at most (oldest first out): a developer's stack sees a handful of users. */
+export const VERIFIED_TOKENS_KEPT = 10_000;
+
+interface VerifiedToken {
+  claims: Record<string, string>;
+  /** Seconds since the epoch. */
+  exp: number;
+}
+
+/**
+ * Each token is verified once: an RS256 signature check and jose's claim checks were the largest part of
+ * the gateway's own work per request. A token's text fixes its signature and claims, and the issuer,
+ * audience and keys are fixed for this authorizer, so the outcome for the same text can only change
+ * with time: a token that passed is accepted again by its exact text until it expires (and then answered
+ * as expired, as jose would), nothing else. Refused tokens are not kept (a client sending junk must not
+ * fill the cache). Keys removed from a remote JWKS keep their verified tokens until those expire (local
+ * mode's keys never change).
+ */
 export function createCognitoAuthorizer(options: CognitoAuthorizerOptions): Authorizer {
   const keys = typeof options.jwks === 'function' ? options.jwks : createLocalJWKSet(options.jwks);
+  const verified = new Map<string, VerifiedToken>();
+  const nowSeconds = () => Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
+  const remember = (token: string, entry: VerifiedToken) => {
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value as string);
+    verified.set(token, entry);
+  };
   return async (authorization) => {
     const token = tokenOf(authorization);
     if (!token) return UNAUTHORIZED;
+    const known = verified.get(token);
+    if (known) {
+      // jose's rule: expired once `exp` <= now (no clock tolerance).
+      if (known.exp > nowSeconds()) return { ok: true, claims: known.claims };
+      verified.delete(token);
+      return EXPIRED;
+    }
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
@@ -53,7 +84,9 @@ export function createCognitoAuthorizer(options: CognitoAuthorizerOptions): Auth
       });
       // An access token (token_use=access) only passes an authorizer that has OAuth scopes; ours has none.
       if (payload.token_use !== 'id') return UNAUTHORIZED;
-      return { ok: true, claims: claimsAsApiGatewayPassesThem(payload) };
+      const claims = Object.freeze(claimsAsApiGatewayPassesThem(payload));
+      remember(token, { claims, exp: payload.exp as number });
+      return { ok: true, claims };
     } catch (error) {
       if (error instanceof errors.JWTExpired) return EXPIRED;
       return UNAUTHORIZED;

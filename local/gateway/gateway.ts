@@ -215,6 +215,8 @@ export function createGateway(options: GatewayOptions) {
       response.headers.push(['x-amzn-RequestId', requestId]);
       return { response, resource: resource.resource, integrationLatency };
     } catch (error) {
+      if (error instanceof ClientGoneError)
+        return { ...fail(400, 'Bad Request', 'BadRequestException', error.message), resource: resource.resource };
       const integrationLatency = Math.round(performance.now() - started);
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const stack = (error as { detail?: { stack?: unknown } }).detail?.stack;
@@ -334,9 +336,30 @@ function writeResponse(res: ServerResponse, response: HttpResponse): void {
   res.end(response.body);
 }
 
-/** The request body, or undefined once it passes `limit` bytes: then reading stops (nothing more is kept). */
+/** Its client closed the connection before the whole request arrived: nothing to invoke, no one to answer. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection before sending the whole request');
+    this.name = 'ClientGoneError';
+  }
+}
+
+/**
+ * The request body, or undefined once it passes `limit` bytes: then reading stops (nothing more is kept).
+ * Rejects with ClientGoneError when the client has gone (a load generator stopping, a cancelled fetch):
+ * a request that waited for a turn would otherwise wait for an `end` that never comes, holding its
+ * function's slot until the integration timeout while every later request queued behind it.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
+    // Node destroys a request whose connection closed before it was answered; it never ends then.
+    if (req.destroyed && !req.readableEnded) {
+      reject(new ClientGoneError());
+      return;
+    }
+    req.once('close', () => {
+      if (!req.readableEnded) reject(new ClientGoneError());
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {

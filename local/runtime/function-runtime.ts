@@ -1,9 +1,10 @@
 /**
  * Runs the route handlers the way Lambda would, with hot reload:
- *  - each handler is bundled by esbuild (the AWS SDK stays external, as the Lambda runtime provides it);
+ *  - the handlers the route table names are bundled as `make build` bundles them (handler-bundles.ts);
  *  - a build runs in a worker thread (a "sandbox") with the functions' own environment, so two local
  *    stacks in one process never share configuration or module state;
- *  - before each invocation the files under functions/ are checked (size and mtime); after any change
+ *  - before each invocation, if a file-system watch saw anything under functions/ (source-changes.ts),
+ *    its files are checked (size and mtime); after any change
  *    the handlers are rebuilt and the next invocation gets a fresh sandbox, i.e. a whole new module
  *    graph (a cold start). The previous sandbox finishes what it is running and is then terminated.
  *  - an invocation that runs past its timeout fails ("Task timed out after N seconds"), and its sandbox
@@ -15,8 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { build, type Plugin } from 'esbuild';
-import type { InvokeMessage, RouteTable, SerializedError, WorkerData, WorkerMessage } from './protocol.ts';
+import { build } from 'esbuild';
+import { lambdaEsbuildOptions } from '../../scripts/lambda-esbuild.ts';
+import { createHandlerBundles } from './handler-bundles.ts';
+import type { InvokeMessage, LoadMessage, RouteTable, SerializedError, WorkerData, WorkerMessage } from './protocol.ts';
+import { watchSourceChanges } from './source-changes.ts';
 
 export interface FunctionRuntimeOptions {
   /** Where functions/ (with handlers/<name>.ts) lives: the repository root. */
@@ -24,10 +28,12 @@ export interface FunctionRuntimeOptions {
   /** Where bundles are written (removed on close). */
   buildDir: string;
   /**
-   * The route table module under functions/ (e.g. routes.ts, exporting `routes` and `ADMIN_GROUP`). It is
-   * bundled with the handlers, so a new or changed route is picked up like any other change.
+   * The route table module under functions/ (e.g. routes.ts, exporting `routes` and `ADMIN_GROUP`): the
+   * handlers it names are the ones built and run. A new or changed route is picked up like any other change.
    */
-  routeTableModule?: string;
+  routeTableModule: string;
+  /** Where handler bundles are kept between starts (default node_modules/.cache/task-api-local-bundles); `false`: nowhere. */
+  bundleCacheDir?: string | false;
   /** The functions' whole environment (nothing is inherited from this process). */
   env: Record<string, string>;
   functionNamePrefix: string;
@@ -78,26 +84,14 @@ export class FunctionTimeoutError extends FunctionError {
 interface Generation {
   id: number;
   dir: string;
-  files: Record<string, string>;
-  routeTable?: string;
+  /** The route table module's bundle. */
+  routeTable: string;
+  /** The handler bundles (handler -> file), built once the first sandbox has reported the table. */
+  handlers?: Promise<Record<string, string>>;
   fingerprint: string;
   sandbox?: Sandbox;
   error?: FunctionError;
 }
-
-/** The AWS SDK is provided by the Lambda runtime; locally it is imported from the project's node_modules. */
-function externalSdk(): Plugin {
-  return {
-    name: 'external-aws-sdk',
-    setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^@(aws-sdk|smithy)\// }, (args) => ({ path: import.meta.resolve(args.path), external: true }));
-    },
-  };
-}
-
-// Bundled CommonJS dependencies may call require() for Node built-ins.
-const REQUIRE_BANNER =
-  "import { createRequire as __localCreateRequire } from 'node:module'; const require = __localCreateRequire(import.meta.url);";
 
 export async function createFunctionRuntime(options: FunctionRuntimeOptions): Promise<FunctionRuntime> {
   const functionsDir = join(options.projectRoot, 'functions');
@@ -118,6 +112,15 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
   let current: Generation | undefined;
   let refreshing: Promise<Generation> | undefined;
   let closed = false;
+  const changes = watchSourceChanges(functionsDir);
+  // Outputs are written per generation, to a folder as deep as this one (the source maps' paths are relative).
+  const bundles = createHandlerBundles(
+    options.projectRoot,
+    join(options.buildDir, 'bundles'),
+    options.bundleCacheDir === false
+      ? undefined
+      : (options.bundleCacheDir ?? join(options.projectRoot, 'node_modules', '.cache', 'task-api-local-bundles')),
+  );
   const sandboxes = new Set<Sandbox>();
 
   async function fingerprint(): Promise<string> {
@@ -132,38 +135,20 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
   }
 
   async function rebuild(print: string): Promise<Generation> {
-    const started = performance.now();
     const id = ++generations;
     const dir = join(options.buildDir, `g${id}`);
-    const generation: Generation = { id, dir, files: {}, fingerprint: print };
+    const routeTable = join(dir, 'route-table.mjs');
+    const generation: Generation = { id, dir, routeTable, fingerprint: print };
     try {
-      // Every file in functions/handlers/ is a handler; the route table says which route uses which.
-      const handlers = (await readdir(join(functionsDir, 'handlers')))
-        .filter((file) => /^[\w-]+\.ts$/.test(file) && !file.endsWith('.d.ts') && !file.endsWith('.test.ts'))
-        .map((file) => file.slice(0, -'.ts'.length));
-      const entryPoints = handlers.map((name) => ({ in: join(functionsDir, 'handlers', `${name}.ts`), out: `handlers/${name}` }));
-      if (options.routeTableModule) entryPoints.push({ in: join(functionsDir, options.routeTableModule), out: 'route-table' });
+      // The route table first: the sandbox reports which handlers it names, and only those are built.
       await build({
-        entryPoints,
-        outdir: dir,
-        outExtension: { '.js': '.mjs' },
-        bundle: true,
-        splitting: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        sourcemap: true,
-        banner: { js: REQUIRE_BANNER },
-        plugins: [externalSdk()],
-        logLevel: 'silent',
+        ...lambdaEsbuildOptions(),
+        absWorkingDir: options.projectRoot,
+        entryPoints: [join(functionsDir, options.routeTableModule)],
+        outfile: routeTable,
       });
-      generation.files = Object.fromEntries(handlers.map((name) => [name, join(dir, 'handlers', `${name}.mjs`)]));
-      if (options.routeTableModule) generation.routeTable = join(dir, 'route-table.mjs');
-      if (id > 1) options.log(`functions/ changed: rebuilt the handlers in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      generation.error = new FunctionError('The handlers do not build', { name: 'BuildError', message: text });
-      options.log(`functions/ does not build (requests answer 502 until it does):\n${text}`);
+      generation.error = buildFailed(error);
     }
     const previous = current;
     current = generation;
@@ -175,7 +160,31 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
     return generation;
   }
 
+  function buildFailed(error: unknown): FunctionError {
+    const text = error instanceof Error ? error.message : String(error);
+    options.log(`functions/ does not build (requests answer 502 until it does):\n${text}`);
+    return new FunctionError('The handlers do not build', { name: 'BuildError', message: text });
+  }
+
+  /** The bundles of the handlers `table` names, built once per generation. */
+  function handlersOf(generation: Generation, table: RouteTable): Promise<Record<string, string>> {
+    generation.handlers ??= (async () => {
+      const started = performance.now();
+      const names = [...new Set(table.routes.map((route) => route.handler))];
+      try {
+        const files = await bundles.build(names, generation.dir);
+        if (generation.id > 1) options.log(`functions/ changed: rebuilt the handlers in ${Math.round(performance.now() - started)} ms`);
+        return files;
+      } catch (error) {
+        generation.error = buildFailed(error);
+        throw generation.error;
+      }
+    })();
+    return generation.handlers;
+  }
+
   async function generation(): Promise<Generation> {
+    if (current && !changes.mayHaveChanged()) return current;
     const print = await fingerprint();
     if (current && current.fingerprint === print) return current;
     refreshing ??= rebuild(print).finally(() => {
@@ -186,12 +195,8 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
 
   function sandboxFor(generation: Generation): Sandbox {
     if (generation.sandbox && !generation.sandbox.retired) return generation.sandbox;
-    const data: WorkerData = {
-      handlers: generation.files,
-      functionNamePrefix: options.functionNamePrefix,
-      ...(generation.routeTable ? { routeTable: generation.routeTable } : {}),
-    };
-    const sandbox = new Sandbox(workerFile, data, options);
+    const data: WorkerData = { routeTable: generation.routeTable, functionNamePrefix: options.functionNamePrefix };
+    const sandbox = new Sandbox(workerFile, data, options, (table) => handlersOf(generation, table));
     sandboxes.add(sandbox);
     sandbox.exited.then(() => sandboxes.delete(sandbox));
     generation.sandbox = sandbox;
@@ -225,11 +230,21 @@ export async function createFunctionRuntime(options: FunctionRuntimeOptions): Pr
     },
     async close() {
       closed = true;
+      changes.close();
       await refreshing?.catch(() => undefined);
+      await bundles.dispose();
       await Promise.all([...sandboxes].map((sandbox) => sandbox.terminate()));
       await rm(options.buildDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A worker takes no flags from its process unless told: `node --cpu-prof --cpu-prof-dir=<dir> local/start.ts`
+ * profiles the function sandboxes too (the `=` forms of the options only).
+ */
+export function profilingFlags(execArgv: readonly string[]): string[] {
+  return execArgv.filter((flag) => flag === '--cpu-prof' || /^--cpu-prof-(dir|interval)=/.test(flag));
 }
 
 interface Pending {
@@ -261,11 +276,17 @@ class Sandbox {
   private drained?: () => void;
   private retiring?: Promise<void>;
 
-  constructor(file: string, data: WorkerData, options: FunctionRuntimeOptions) {
+  /** `handlersOf` gives the bundles of the handlers the sandbox's route table names. */
+  constructor(
+    file: string,
+    data: WorkerData,
+    options: FunctionRuntimeOptions,
+    handlersOf: (table: RouteTable) => Promise<Record<string, string>>,
+  ) {
     this.worker = new Worker(file, {
       workerData: data,
       env: options.env,
-      execArgv: ['--enable-source-maps'],
+      execArgv: ['--enable-source-maps', ...profilingFlags(process.execArgv)],
       stdout: true,
       stderr: true,
     });
@@ -278,11 +299,18 @@ class Sandbox {
       } else source.resume();
     }
     this.ready = new Promise<RouteTable>((resolve, reject) => {
+      let table: RouteTable = { routes: [] };
       this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') resolve(message.table ?? { routes: [] });
+        if (message.type === 'table') {
+          table = message.table;
+          handlersOf(table).then((handlers) => {
+            const load: LoadMessage = { type: 'load', handlers };
+            this.worker.postMessage(load);
+          }, reject);
+        } else if (message.type === 'ready') resolve(table);
         else if (message.type === 'failed') {
-          options.log(`A handler failed to load: ${message.error.stack ?? message.error.message}`);
-          reject(new FunctionError('A handler failed to load', message.error));
+          options.log(`The route table failed to load: ${message.error.stack ?? message.error.message}`);
+          reject(new FunctionError('The route table failed to load', message.error));
         } else this.settle(message);
       });
       this.worker.once('error', (error) => reject(new FunctionError(`The function sandbox failed: ${error.message}`)));

@@ -2,12 +2,20 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteInfo } from '../gateway/routing.ts';
 
+/**
+ * A sandbox starts with the route table's bundle, reports the table ('table'), is then sent the bundles
+ * of the handlers it names ('load') and reports 'ready' once they are imported.
+ */
 export interface WorkerData {
+  /** The bundle of the route table module (exports `routes` and `ADMIN_GROUP`). */
+  routeTable: string;
+  functionNamePrefix: string;
+}
+
+export interface LoadMessage {
+  type: 'load';
   /** Handler name -> absolute path of its bundle. */
   handlers: Record<string, string>;
-  /** The bundle of the route table module (exports `routes` and `ADMIN_GROUP`), when there is one. */
-  routeTable?: string;
-  functionNamePrefix: string;
 }
 
 export interface InvokeMessage {
@@ -33,7 +41,8 @@ export interface RouteTable {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; table?: RouteTable }
+  | { type: 'table'; table: RouteTable }
+  | { type: 'ready' }
   | { type: 'failed'; error: SerializedError }
   | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; error: SerializedError };

@@ -2,7 +2,7 @@
  * The local function runtime on a throw-away project folder: real esbuild bundles in real worker
  * threads, so hot reload is tested without touching the repository's functions/.
  */
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,13 @@ export const handler = async (event: { requestContext: { requestId: string } }, 
     'export const handler = async () => { setTimeout(() => process.exit(3), 0); return new Promise(() => {}); };\n',
   );
   await write(context.root, 'functions/handlers/hang.ts', 'export const handler = () => new Promise(() => {});\n');
-  await write(context.root, 'functions/routes.ts', routeTable(['echo']));
+  await write(context.root, 'functions/handlers/unrouted.ts', 'export const handler = async () => ({ statusCode: 200, body: "{}" });\n');
+  await write(
+    context.root,
+    'functions/handlers/broken.ts',
+    "throw new Error('broken at load');\nexport const handler = async () => ({});\n",
+  );
+  await write(context.root, 'functions/routes.ts', routeTable(['echo', 'crash', 'hang', 'broken']));
   context.runtime = await createFunctionRuntime({
     routeTableModule: 'routes.ts',
     projectRoot: context.root,
@@ -86,6 +92,16 @@ test('a handler runs with its own environment and a Lambda-like context', async 
   assert.is(answer.functionName, 'test-echo');
   assert.ok(answer.remaining > 0 && answer.remaining <= 5000);
   assert.is(process.env.TABLE_NAME === 'table-a', false, 'the environment is the sandbox’s, not this process’s');
+});
+
+test('a handler that fails to load fails its own invocations only, as one Lambda function’s init error does', async ({ runtime }) => {
+  try {
+    await invoke(runtime, 'broken');
+    assert.unreachable('a handler that throws at load must not answer');
+  } catch (error) {
+    assert.match((error as Error).message, /broken at load/);
+  }
+  assert.is(body(await invoke(runtime)).message, 'first', 'the other handlers of the sandbox still answer');
 });
 
 test('a warm sandbox keeps its module state between invocations', async ({ runtime }) => {
@@ -142,17 +158,38 @@ test('an invocation the gateway gave up on rejects at once and its sandbox is re
 
 test('the route table comes from the current build, so a new route is picked up without a restart', async ({ runtime, root }) => {
   const before = await runtime.routeTable();
-  assert.equal(before, {
-    adminGroup: 'admins',
-    routes: [{ operationId: 'echo', method: 'GET', path: '/echo', handler: 'echo', adminOnly: false }],
-  });
-  await write(root, 'functions/routes.ts', routeTable(['echo', 'hang']));
+  assert.is(before.adminGroup, 'admins');
+  assert.equal(before.routes[0], { operationId: 'echo', method: 'GET', path: '/echo', handler: 'echo', adminOnly: false });
+  await write(
+    root,
+    'functions/handlers/late.ts',
+    'export const handler = async () => ({ statusCode: 200, body: JSON.stringify({ message: "late" }) });\n',
+  );
+  await write(root, 'functions/routes.ts', routeTable(['echo', 'crash', 'hang', 'broken', 'late']));
   const after = await runtime.routeTable();
   assert.equal(
     after.routes.map((route) => route.path),
-    ['/echo', '/hang'],
+    ['/echo', '/crash', '/hang', '/broken', '/late'],
   );
+  assert.is(body(await invoke(runtime, 'late')).message, 'late');
 });
+
+test('only the handlers the route table names are built and run, as `make build` builds them', async ({ runtime, root }) => {
+  try {
+    await invoke(runtime, 'unrouted');
+    assert.unreachable('a handler file no route names is not in the build');
+  } catch (error) {
+    assert.match((error as Error).message, /No handler unrouted/);
+  }
+  const bundle = await readFile(join(root, 'build', `g${await latestGeneration(root)}`, 'echo', 'index.mjs'), 'utf8');
+  assert.ok(bundle.length > 0 && !bundle.includes('\n  '), 'minified, as the Lambda build is');
+  assert.match(bundle, /sourceMappingURL=index\.mjs\.map/);
+});
+
+async function latestGeneration(root: string): Promise<number> {
+  const names = await readdir(join(root, 'build'));
+  return Math.max(...names.filter((name) => /^g\d+$/.test(name)).map((name) => Number(name.slice(1))));
+}
 
 /** Settles with `promise`, or rejects after `ms` so that a missing timeout fails the test instead of hanging it. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -177,8 +214,7 @@ test('a function that runs past its timeout fails as Lambda stops it, and the ne
   assert.is.not(after.loadedAt, before.loadedAt, 'a new sandbox answers');
 });
 
-test('through the gateway a function timeout is API Gateway’s 502, not the integration timeout’s 504', async ({ runtime, root }) => {
-  await write(root, 'functions/routes.ts', routeTable(['echo', 'hang']));
+test('through the gateway a function timeout is API Gateway’s 502, not the integration timeout’s 504', async ({ runtime }) => {
   const gateway = createGateway({
     routes: async () => (await runtime.routeTable()).routes,
     authorize: async () => ({ ok: true, claims: { sub: 'user-1' } }),
@@ -200,3 +236,50 @@ test('through the gateway a function timeout is API Gateway’s 502, not the int
 });
 
 test.run();
+
+// ---------------------------------------------------------------------------------------------------
+const cached = suite('local function runtime: bundles kept between starts');
+
+cached('a start on a tree built before takes its bundles from the cache; a changed tree is built afresh', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'local-runtime-cache-'));
+  const start = () =>
+    createFunctionRuntime({
+      routeTableModule: 'routes.ts',
+      projectRoot: root,
+      buildDir: join(root, 'build'),
+      bundleCacheDir: join(root, 'cache'),
+      env: {},
+      functionNamePrefix: 'test-',
+      log: () => undefined,
+    });
+  const message = async (runtime: FunctionRuntime) => body(await invoke(runtime)).message;
+  try {
+    await write(root, 'functions/message.ts', "export const message = 'built-by-esbuild';\n");
+    await write(
+      root,
+      'functions/handlers/echo.ts',
+      "import { message } from '../message.ts';\nexport const handler = async () => ({ statusCode: 200, body: JSON.stringify({ message }) });\n",
+    );
+    await write(root, 'functions/routes.ts', routeTable(['echo']));
+    const first = await start();
+    assert.is(await message(first), 'built-by-esbuild');
+    await first.close();
+
+    // What a second start serves is exactly what the cache holds: mark it.
+    const [key] = (await readdir(join(root, 'cache'))).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    const stored = join(root, 'cache', key as string, 'echo', 'index.mjs');
+    await writeFile(stored, (await readFile(stored, 'utf8')).replace('built-by-esbuild', 'from-the-cache'));
+    const second = await start();
+    assert.is(await message(second), 'from-the-cache');
+    await second.close();
+
+    await write(root, 'functions/message.ts', "export const message = 'changed';\n");
+    const third = await start();
+    assert.is(await message(third), 'changed');
+    await third.close();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+cached.run();

@@ -127,4 +127,57 @@ test('a claim named __proto__ is passed on as an own string property like any ot
   ]);
 });
 
+test('a token is verified once: later the same text is accepted without a key lookup, until it expires', async ({ sign }) => {
+  const pool = await generateKeyPair('RS256', { extractable: true });
+  const publicKey = pool.publicKey;
+  let lookups = 0;
+  let clock = NOW;
+  const authorize = createCognitoAuthorizer({
+    issuer: ISSUER,
+    clientId: CLIENT_ID,
+    jwks: async () => {
+      lookups += 1;
+      return publicKey;
+    },
+    now: () => new Date(clock * 1000),
+  });
+  const token = await new SignJWT(idClaims({ exp: NOW + 10 })).setProtectedHeader({ alg: 'RS256', kid: 'k' }).sign(pool.privateKey);
+  const first = await authorize(token);
+  const second = await authorize(`Bearer ${token}`);
+  assert.ok(first.ok && second.ok);
+  assert.equal(second, first, 'the same claims');
+  assert.is(lookups, 1, 'verified once');
+
+  // Another text is another token, even with one character of its signature changed.
+  const altered = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`;
+  assert.is((await authorize(altered)).ok, false);
+  assert.is((await authorize(await sign(idClaims(), { key: pool.privateKey }))).ok, true);
+
+  clock = NOW + 10;
+  assert.equal(await authorize(token), {
+    ok: false,
+    status: 401,
+    message: 'The incoming token has expired',
+    errorType: 'UnauthorizedException',
+  });
+});
+
+test('refused tokens are not remembered: each is checked again', async () => {
+  const pool = await generateKeyPair('RS256');
+  let lookups = 0;
+  const authorize = createCognitoAuthorizer({
+    issuer: ISSUER,
+    clientId: CLIENT_ID,
+    jwks: async () => {
+      lookups += 1;
+      return pool.publicKey;
+    },
+    now: () => new Date(NOW * 1000),
+  });
+  const wrongAudience = await new SignJWT(idClaims({ aud: 'another-client' })).setProtectedHeader({ alg: 'RS256' }).sign(pool.privateKey);
+  assert.is((await authorize(wrongAudience)).ok, false);
+  assert.is((await authorize(wrongAudience)).ok, false);
+  assert.is(lookups, 2);
+});
+
 test.run();

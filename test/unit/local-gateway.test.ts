@@ -304,6 +304,28 @@ limits('waiting for a turn counts towards the integration timeout (504), and fre
   }
 });
 
+limits('a client that leaves while its request waits for a turn frees the turn at once, not at the integration timeout', async () => {
+  const gw = await gatewayWith({ concurrency: { perFunction: 1, queue: 5 }, timeoutMs: 3000 });
+  try {
+    const first = fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' } });
+    while (gw.waitingCount() < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const leaving = new AbortController();
+    const left = fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' }, signal: leaving.signal }).catch(() => 'left');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    leaving.abort();
+    assert.is(await left, 'left');
+    const stop = gw.releaseAll();
+    const started = performance.now();
+    const third = await fetch(`${gw.url}/tasks`, { headers: { Authorization: 'good' } });
+    stop();
+    assert.is(third.status, 200);
+    assert.is((await first).status, 200);
+    assert.ok(performance.now() - started < 1000, `answered after ${Math.round(performance.now() - started)} ms`);
+  } finally {
+    await gw.close();
+  }
+});
+
 limits('the per-caller rate limit counts each Authorization header: over it, 429 Too Many Requests with Retry-After', async () => {
   const gw = await gatewayWith({ rateLimit: { limit: 3, windowSeconds: 60 } });
   const stop = gw.releaseAll();
