@@ -1,5 +1,5 @@
 /** An in-process closed-loop load: `connections` callers, each calling again as soon as it is answered. */
-import { median } from '../bench.ts';
+import { median } from '../bench-baseline.ts';
 
 export interface LoadResult {
   requestsPerSecond: number;

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import autocannon from 'autocannon';
 import { bundleHandler, ROOT } from '../bundle.ts';
-import { median } from '../bench.ts';
+import { median } from '../bench-baseline.ts';
 import type { DirectMessage, DirectRequest } from './direct-floor.ts';
 import type { LoadResult } from './load.ts';
 import type { LocalStackAddresses } from './local-stack.ts';
