@@ -136,7 +136,6 @@ export class TaskApiStack extends TerraformStack {
     const api = new Api(this, 'api', {
       prefix: config.prefix,
       stage: config.stage,
-      region: config.region,
       userPoolArn: auth.userPoolArn,
       functions: functions.byRoute,
       allowedOrigins: config.allowedOrigins,
@@ -152,6 +151,7 @@ export class TaskApiStack extends TerraformStack {
       stageArn: api.stageArn,
       rateLimits: config.rateLimits,
       allowedOrigins: config.allowedOrigins,
+      cors: api.cors,
       logRetentionDays: config.logRetentionDays,
     });
 

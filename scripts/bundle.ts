@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { routes } from '../functions/routes.ts';
+import { type RouteDefinition, routes as shippedRoutes } from '../functions/routes.ts';
 import { DEFAULT_RUNTIME, esbuildTargetOf } from '../infra/config.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +26,8 @@ export interface BundleOptions {
   credentialChain?: CredentialChain;
   /** Add REQUIRE_BANNER; bundleHandler decides this by itself. */
   requireBanner?: boolean;
+  /** Where `<handler>.ts` is, relative to the repository (default functions/handlers; a test's own routes elsewhere). */
+  handlersDir?: string;
 }
 
 export interface Bundle {
@@ -36,13 +38,15 @@ export interface Bundle {
   metafile: esbuild.Metafile;
 }
 
-/** Every distinct `route.handler`, in route-table order. */
-export function handlerNames(): string[] {
+/** Every distinct `route.handler`, in route-table order (the shipped table unless a test passes another). */
+export function handlerNames(routes: readonly Pick<RouteDefinition, 'handler'>[] = shippedRoutes): string[] {
   return [...new Set(routes.map((route) => route.handler))];
 }
 
-export function entryPoint(handler: string): string {
-  const entry = path.join('functions', 'handlers', `${handler}.ts`);
+export const HANDLERS_DIR = path.join('functions', 'handlers');
+
+export function entryPoint(handler: string, handlersDir: string = HANDLERS_DIR): string {
+  const entry = path.join(handlersDir, `${handler}.ts`);
   if (!existsSync(path.join(ROOT, entry))) throw new Error(`The route table names handler "${handler}" but ${entry} does not exist`);
   return entry;
 }
@@ -71,7 +75,7 @@ export const REQUIRE_BANNER =
 export function lambdaBuildOptions(handler: string, options: BundleOptions = {}): esbuild.BuildOptions & { metafile: true; write: false } {
   return {
     absWorkingDir: ROOT,
-    entryPoints: [entryPoint(handler)],
+    entryPoints: [entryPoint(handler, options.handlersDir)],
     outfile: path.join(ROOT, 'dist', handler, 'index.mjs'),
     bundle: true,
     platform: 'node',

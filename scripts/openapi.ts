@@ -6,32 +6,26 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { type RouteDefinition, routes } from '../functions/routes.ts';
-import { errorSchema } from '../functions/tasks/schemas.ts';
+import { canonicalHeaderName } from '../functions/contract/cors-policy.ts';
+import { codesWithStatus, ERROR_CATALOGUE, errorCodesOf, errorSchema } from '../functions/contract/errors.ts';
+import { type RouteDefinition, routes as shippedRoutes } from '../functions/routes.ts';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'validation_failed (details name each field) or invalid_json',
-  401: 'No valid Cognito ID token in Authorization (answered by API Gateway: {"message":"Unauthorized"})',
-  403: 'forbidden: the caller is not in the admin group',
-  404: 'not_found: no such task for this caller',
-  409: 'idempotency_key_reused: the Idempotency-Key was used with another body; quota_exceeded: the caller has MAX_TASKS_PER_USER tasks already (details[0].limit)',
-  412: 'precondition_failed: If-Match does not match the task version',
-  413: 'payload_too_large: the body is over 16 KiB',
-  415: 'unsupported_media_type: the body is not application/json',
-  500: 'internal: a generic error; details are only in the logs',
-};
+/** One status's description: each error code answered with it and what it means, from the error catalogue. */
+function errorDescription(status: number, codes: readonly string[]): string {
+  return codesWithStatus(status)
+    .filter((code) => codes.includes(code))
+    .map((code) => `${code}: ${ERROR_CATALOGUE[code].description}`)
+    .join('; ');
+}
 
 function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) as JsonSchema;
   return json;
 }
-
-const headerName = (lowerCase: string) =>
-  lowerCase.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
 
 function parameters(schema: z.core.$ZodType | undefined, location: 'path' | 'query' | 'header') {
   if (!schema) return [];
@@ -39,7 +33,7 @@ function parameters(schema: z.core.$ZodType | undefined, location: 'path' | 'que
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
     const { description, ...rest } = property;
     return {
-      name: location === 'header' ? headerName(name) : name,
+      name: location === 'header' ? canonicalHeaderName(name) : name,
       in: location,
       required: location === 'path' || (json.required ?? []).includes(name),
       ...(description ? { description } : {}),
@@ -53,10 +47,11 @@ function jsonContent(schema: JsonSchema) {
 }
 
 function operation(route: RouteDefinition) {
-  const errorStatuses = [...new Set([400, 401, ...route.errors, 500])].sort();
+  const codes = errorCodesOf(route);
+  const errorStatuses = [...new Set(codes.map((code) => ERROR_CATALOGUE[code].status))].sort();
   const errorResponses = errorStatuses.map((status) => [
     status,
-    { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: jsonContent({ $ref: '#/components/schemas/Error' }) },
+    { description: errorDescription(status, codes), content: jsonContent({ $ref: '#/components/schemas/Error' }) },
   ]);
   return {
     operationId: route.operationId,
@@ -85,7 +80,8 @@ function operation(route: RouteDefinition) {
   };
 }
 
-export function buildOpenApiDocument() {
+/** The document of a route table (the shipped one unless a test passes another). */
+export function buildOpenApiDocument(routes: readonly RouteDefinition[] = shippedRoutes) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };

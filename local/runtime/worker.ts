@@ -6,7 +6,8 @@
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import type { RouteInfo } from '../gateway/routing.ts';
+import type { RouteDefinition } from '../../functions/routes.ts';
+import { routeInfoOf } from '../gateway/routing.ts';
 import { type InvokeMessage, type RouteTable, serializeError, type WorkerData, type WorkerMessage } from './protocol.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -20,13 +21,7 @@ async function loadRouteTable(): Promise<RouteTable | undefined> {
   if (!data.routeTable) return undefined;
   const module = (await import(pathToFileURL(data.routeTable).href)) as { routes?: unknown; ADMIN_GROUP?: unknown };
   if (!Array.isArray(module.routes)) throw new Error('The route table module exports no routes array');
-  const routes = (module.routes as RouteInfo[]).map(({ operationId, method, path, handler, adminOnly }) => ({
-    operationId,
-    method,
-    path,
-    handler,
-    adminOnly,
-  }));
+  const routes = (module.routes as RouteDefinition[]).map(routeInfoOf);
   return { routes, ...(typeof module.ADMIN_GROUP === 'string' ? { adminGroup: module.ADMIN_GROUP } : {}) };
 }
 

@@ -13,8 +13,10 @@ import { handler as deleteTask } from '../../functions/handlers/delete-task.ts';
 import { handler as getTask } from '../../functions/handlers/get-task.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
+import { corsPolicyOf } from '../../functions/contract/cors-policy.ts';
 import { corsHeaders, gatewayPreflightHeaders } from '../../functions/http/cors.ts';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
+import { routes } from '../../functions/routes.ts';
 import { headersOf, MAX_BODY_BYTES, queryOf } from '../../functions/http/request.ts';
 import { ddb, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
 import { type EventOptions, makeEvent, USER_A } from '../support/events.ts';
@@ -148,7 +150,7 @@ cors('no configured origins: no CORS headers at all', () => {
 });
 
 cors('a preflight names the methods and the request headers, and allows only a listed origin', () => {
-  const result = gatewayPreflightHeaders('https://a.example', ['https://a.example', 'https://b.example']);
+  const result = gatewayPreflightHeaders('https://a.example', ['https://a.example', 'https://b.example'], corsPolicyOf(routes));
 
   assert.ok(result['Access-Control-Allow-Methods']?.includes('PATCH'));
   assert.ok(result['Access-Control-Allow-Headers']?.includes('If-Match'));
@@ -156,7 +158,9 @@ cors('a preflight names the methods and the request headers, and allows only a l
   assert.is(result['Access-Control-Max-Age'], '600');
   assert.is(result['Access-Control-Allow-Origin'], 'https://a.example');
   assert.is(
-    gatewayPreflightHeaders('https://c.example', ['https://a.example', 'https://b.example'])['Access-Control-Allow-Origin'],
+    gatewayPreflightHeaders('https://c.example', ['https://a.example', 'https://b.example'], corsPolicyOf(routes))[
+      'Access-Control-Allow-Origin'
+    ],
     undefined,
   );
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ERROR_CATALOGUE, errorCodesOf } from '../../functions/contract/errors.ts';
 import { routes } from '../../functions/routes.ts';
 import { buildOpenApiDocument, OPENAPI_PATH, renderOpenApiDocument } from '../../scripts/openapi.ts';
 
@@ -50,7 +51,8 @@ openapi('every path parameter in a route path is declared', () => {
 openapi('documents the success status and every error status of each route', () => {
   for (const route of routes) {
     const statuses = Object.keys(operationOf(route.path, route.method)?.responses ?? {}).map(Number);
-    for (const status of [route.success.status, 400, 401, 429, 500, ...route.errors]) {
+    const errorStatuses = errorCodesOf(route).map((code) => ERROR_CATALOGUE[code].status);
+    for (const status of [route.success.status, 400, 401, 429, 500, ...errorStatuses]) {
       assert.ok(statuses.includes(status), `${route.operationId} documents ${status}`);
     }
   }
