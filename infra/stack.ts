@@ -128,6 +128,7 @@ export class TaskApiStack extends TerraformStack {
       ...config.lambda,
       allowedOrigins: config.allowedOrigins,
       logRetentionDays: config.logRetentionDays,
+      logLevel: config.logLevel,
       pageTokens: config.pageTokens,
       maxTasksPerUser: config.maxTasksPerUser,
       idTokenIssuer: auth.issuer,

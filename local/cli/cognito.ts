@@ -16,11 +16,10 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { ADMIN_GROUP } from '../../functions/routes.ts';
 import { CliError } from './errors.ts';
 import { expiryOf, type Session } from './session.ts';
 import type { Target } from './target.ts';
-
-export const ADMIN_GROUP = 'admin';
 
 export function cognitoClient(target: Target): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { build, type Plugin } from 'esbuild';
+// Bundled CommonJS dependencies may call require() for Node built-ins: the same shim as the Lambda bundles'.
+import { REQUIRE_BANNER } from '../../scripts/bundle.ts';
 import type { InvokeMessage, RouteTable, SerializedError, WorkerData, WorkerMessage } from './protocol.ts';
 
 export interface FunctionRuntimeOptions {
@@ -94,10 +96,6 @@ function externalSdk(): Plugin {
     },
   };
 }
-
-// Bundled CommonJS dependencies may call require() for Node built-ins.
-const REQUIRE_BANNER =
-  "import { createRequire as __localCreateRequire } from 'node:module'; const require = __localCreateRequire(import.meta.url);";
 
 export async function createFunctionRuntime(options: FunctionRuntimeOptions): Promise<FunctionRuntime> {
   const functionsDir = join(options.projectRoot, 'functions');

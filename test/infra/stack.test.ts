@@ -173,6 +173,22 @@ test('functions get the table name and origins, and only paginated routes get th
   }
 });
 
+test('functions log in Lambda’s JSON format to their own group, with LOG_LEVEL for their own lines', () => {
+  for (const route of routes) {
+    const fn = functionOf(route.handler);
+    assert.is(fn.logging_config.log_format, 'JSON', route.handler);
+    assert.is(fn.logging_config.application_log_level, 'INFO', route.handler);
+    assert.match(fn.logging_config.log_group, /^\$\{aws_cloudwatch_log_group\..+\.name\}$/);
+    assert.is(fn.environment.variables.LOG_LEVEL, 'info', route.handler);
+  }
+  const quiet = synthStack({ LOG_LEVEL: 'warn' }).tf;
+  const warn = resourcesOf(quiet, 'aws_lambda_function').map(([, fn]) => fn);
+  // Lambda's filter stays at INFO (a stricter one would drop the metric lines); the functions filter the rest.
+  for (const fn of warn) assert.equal([fn.logging_config.application_log_level, fn.environment.variables.LOG_LEVEL], ['INFO', 'warn']);
+  const verbose = resourcesOf(synthStack({ LOG_LEVEL: 'DEBUG' }).tf, 'aws_lambda_function').map(([, fn]) => fn);
+  for (const fn of verbose) assert.equal([fn.logging_config.application_log_level, fn.environment.variables.LOG_LEVEL], ['DEBUG', 'debug']);
+});
+
 test('routes that decide on groups verify ID tokens with the pool’s issuer; the others do not get it', () => {
   for (const route of routes) {
     const env = functionOf(route.handler).environment.variables;

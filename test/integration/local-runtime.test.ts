@@ -144,7 +144,7 @@ test('the route table comes from the current build, so a new route is picked up 
   const before = await runtime.routeTable();
   assert.equal(before, {
     adminGroup: 'admins',
-    routes: [{ operationId: 'echo', method: 'GET', path: '/echo', handler: 'echo', adminOnly: false }],
+    routes: [{ operationId: 'echo', method: 'GET', path: '/echo', handler: 'echo', adminOnly: false, requestHeaders: ['Authorization'] }],
   });
   await write(root, 'functions/routes.ts', routeTable(['echo', 'hang']));
   const after = await runtime.routeTable();

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Testing } from 'cdktf';
+import { ulid } from 'ulid';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
@@ -26,7 +27,6 @@ import { handlerNames } from '../../scripts/bundle.ts';
 import { buildOpenApiDocument } from '../../scripts/openapi.ts';
 import { archiveTaskRoute, FIXTURE_HANDLERS_DIR } from '../fixtures/archive-route.ts';
 import { resourcesOf, testConfig } from '../infra/support.ts';
-import { newTaskId } from '../support/ddb.ts';
 
 const ROUTES: readonly RouteDefinition[] = [...routes, archiveTaskRoute];
 const ORIGIN = 'https://app.example.com';
@@ -148,7 +148,8 @@ test('infrastructure: every preflight and gateway response allows PUT', ({ tf })
 });
 
 test('local mode: the preflight on the new resource allows PUT, and PUT reaches the bundle', async ({ url }) => {
-  const taskId = newTaskId();
+  // Not test/support/ddb.ts's newTaskId: that module mocks the SDK client for every suite in this process.
+  const taskId = ulid();
   const preflight = await fetch(`${url}/tasks/${taskId}/archive`, {
     method: 'OPTIONS',
     headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'authorization,if-match' },

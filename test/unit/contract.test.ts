@@ -16,6 +16,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../../functions/http/http-errors.ts';
+import { pageBinding } from '../../functions/http/pagination.ts';
 import { errorReply } from '../../functions/http/response.ts';
 import { type RouteDefinition, routes } from '../../functions/routes.ts';
 import {
@@ -120,3 +121,18 @@ catalogue('a route’s shape brings its errors: a body 413/415, admin only 403',
 });
 
 catalogue.run();
+
+const pages = suite('the wrapper binds page tokens to the list they came from');
+
+pages('the binding is the route and its filters, never the page size or position', () => {
+  // The format the list handlers built by hand before the wrapper did it: tokens handed out then still work.
+  assert.equal(pageBinding('listTasks', { status: 'pending', limit: 5 }, 'u'), { query: 'listTasks:pending', userId: 'u' });
+  assert.equal(pageBinding('listTasks', { status: undefined, limit: 5, next_token: 't' }, 'u'), { query: 'listTasks:*', userId: 'u' });
+  assert.equal(pageBinding('adminListTasks', { status: 'done', limit: 100 }, 'a').query, 'adminListTasks:done');
+  assert.is.not(
+    pageBinding('listTasks', { status: 'done', limit: 5 }, 'u').query,
+    pageBinding('adminListTasks', { status: 'done', limit: 5 }, 'u').query,
+  );
+});
+
+pages.run();
