@@ -7,6 +7,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { config } from '../config/env.ts';
+import { fieldNamesOf } from '../contract/parameters.ts';
 import type { RouteDefinition } from '../routes.ts';
 import { ADMIN_GROUP } from '../routes.ts';
 import type { PageRequest } from '../tasks/repository.ts';
@@ -100,7 +101,7 @@ export function defineHandler<R extends RouteDefinition>(route: R, action: Actio
 async function run<R extends RouteDefinition>(route: R, action: Action<R>, request: ValidRequest<R>): Promise<Reply> {
   if (!route.paginated) return (action as (request: ValidRequest<R>) => Promise<Reply>)(request);
   const query = request.query as PageQuery & Record<string, unknown>;
-  const binding = pageBinding(route.operationId, query, request.caller.userId);
+  const binding = pageBinding(route.operationId, fieldNamesOf(route.request.query), query, request.caller.userId);
   const list = action as (request: ValidRequest<R> & { page: PageRequest }) => Promise<Page<unknown>>;
   const page = await list({ ...request, page: await pageRequestOf(query, binding) });
   return { status: route.success.status, body: await pageBody(page, binding) };

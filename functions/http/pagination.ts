@@ -15,12 +15,20 @@ export interface PageQuery {
   next_token?: string | undefined;
 }
 
-/** `listTasks:pending`: the route and its other query fields (`*` when absent), so a token serves one list only. */
-export function pageBinding(operationId: string, query: PageQuery & Record<string, unknown>, userId: string): TokenBinding {
-  const filters = Object.entries(query)
-    .filter(([name]) => name !== 'limit' && name !== 'next_token')
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([, value]) => (value === undefined ? '*' : String(value)));
+/**
+ * `listTasks:pending`: the route and the value of each other query field it declares (`*` when not given),
+ * so a token serves one list only.
+ */
+export function pageBinding(
+  operationId: string,
+  queryFields: readonly string[],
+  query: PageQuery & Record<string, unknown>,
+  userId: string,
+): TokenBinding {
+  const filters = queryFields
+    .filter((name) => name !== 'limit' && name !== 'next_token')
+    .sort((a, b) => a.localeCompare(b))
+    .map((name) => (query[name] === undefined ? '*' : String(query[name])));
   return { query: [operationId, ...filters].join(':'), userId };
 }
 

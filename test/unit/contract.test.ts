@@ -16,6 +16,10 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../../functions/http/http-errors.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { currentPageTokenKey } from '../../functions/config/page-token-key.ts';
+import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
+import { decodePageToken } from '../../functions/http/page-token.ts';
 import { pageBinding } from '../../functions/http/pagination.ts';
 import { errorReply } from '../../functions/http/response.ts';
 import { type RouteDefinition, routes } from '../../functions/routes.ts';
@@ -27,6 +31,9 @@ import {
   QuotaExceededError,
   ValidationError,
 } from '../../functions/tasks/errors.ts';
+import { ddb, makeTask, resetMocks, storedItem } from '../support/ddb.ts';
+import { USER_A } from '../support/events.ts';
+import { invoke } from '../support/invoke.ts';
 
 const cors = suite('CORS follows the route table');
 
@@ -125,14 +132,26 @@ catalogue.run();
 const pages = suite('the wrapper binds page tokens to the list they came from');
 
 pages('the binding is the route and its filters, never the page size or position', () => {
+  const fields = ['status', 'limit', 'next_token'];
   // The format the list handlers built by hand before the wrapper did it: tokens handed out then still work.
-  assert.equal(pageBinding('listTasks', { status: 'pending', limit: 5 }, 'u'), { query: 'listTasks:pending', userId: 'u' });
-  assert.equal(pageBinding('listTasks', { status: undefined, limit: 5, next_token: 't' }, 'u'), { query: 'listTasks:*', userId: 'u' });
-  assert.equal(pageBinding('adminListTasks', { status: 'done', limit: 100 }, 'a').query, 'adminListTasks:done');
+  assert.equal(pageBinding('listTasks', fields, { status: 'pending', limit: 5 }, 'u'), { query: 'listTasks:pending', userId: 'u' });
+  assert.equal(pageBinding('listTasks', fields, { limit: 5, next_token: 't' }, 'u'), { query: 'listTasks:*', userId: 'u' });
+  assert.equal(pageBinding('adminListTasks', fields, { status: 'done', limit: 100 }, 'a').query, 'adminListTasks:done');
   assert.is.not(
-    pageBinding('listTasks', { status: 'done', limit: 5 }, 'u').query,
-    pageBinding('adminListTasks', { status: 'done', limit: 5 }, 'u').query,
+    pageBinding('listTasks', fields, { status: 'done', limit: 5 }, 'u').query,
+    pageBinding('adminListTasks', fields, { status: 'done', limit: 5 }, 'u').query,
   );
+});
+
+pages('a list handler’s tokens are bound as before: a token made for listTasks:* pages on', async () => {
+  resetMocks();
+  const item = storedItem(USER_A, makeTask());
+  ddb.on(QueryCommand).resolves({ Items: [item, storedItem(USER_A, makeTask())], LastEvaluatedKey: { PK: item.PK, SK: item.SK } });
+  const first = await invoke(listTasks, { path: '/tasks', query: { limit: '1' } });
+  const token = first.body.next_token as string;
+  assert.ok(token);
+  const key = await currentPageTokenKey();
+  assert.ok(decodePageToken(token, { query: 'listTasks:*', userId: USER_A }, key, { ttlSeconds: 3600 }));
 });
 
 pages.run();
