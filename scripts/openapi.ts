@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { canonicalHeaderName } from '../functions/contract/cors-policy.ts';
-import { codesWithStatus, ERROR_CATALOGUE, errorCodesOf, errorSchema } from '../functions/contract/errors.ts';
+import { errorSchema } from '../functions/contract/error-envelope.ts';
+import { codesWithStatus, ERROR_CATALOGUE, ERROR_DESCRIPTIONS, errorCodesOf } from '../functions/contract/errors.ts';
 import { type RouteDefinition, routes as shippedRoutes } from '../functions/routes.ts';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
@@ -18,7 +19,7 @@ export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import
 function errorDescription(status: number, codes: readonly string[]): string {
   return codesWithStatus(status)
     .filter((code) => codes.includes(code))
-    .map((code) => `${code}: ${ERROR_CATALOGUE[code].description}`)
+    .map((code) => `${code}: ${ERROR_DESCRIPTIONS[code]}`)
     .join('; ');
 }
 

@@ -1,5 +1,5 @@
-import { defineHandler } from '../http/handler.ts';
+import { definePagedHandler } from '../http/paged-handler.ts';
 import { route } from '../routes.ts';
 import { taskService } from '../services.ts';
 
-export const handler = defineHandler(route('adminListTasks'), ({ query, page }) => taskService().listAll(query.status, page));
+export const handler = definePagedHandler(route('adminListTasks'), ({ query, page }) => taskService().listAll(query.status, page));

@@ -1,7 +1,7 @@
-import { defineHandler } from '../http/handler.ts';
+import { definePagedHandler } from '../http/paged-handler.ts';
 import { route } from '../routes.ts';
 import { taskService } from '../services.ts';
 
-export const handler = defineHandler(route('listTasks'), ({ caller, query, page }) =>
+export const handler = definePagedHandler(route('listTasks'), ({ caller, query, page }) =>
   taskService().list(caller.userId, page, query.status),
 );

@@ -7,18 +7,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { config } from '../config/env.ts';
-import { fieldNamesOf } from '../contract/parameters.ts';
 import type { RouteDefinition } from '../routes.ts';
 import { ADMIN_GROUP } from '../routes.ts';
-import type { PageRequest } from '../tasks/repository.ts';
 import { type FieldIssue, ValidationError } from '../tasks/errors.ts';
-import type { Page } from '../tasks/task.ts';
 import { corsHeaders } from './cors.ts';
 import { verifiedGroups } from './groups.ts';
 import { ForbiddenError } from './http-errors.ts';
 import { describeError, emitMetrics, logJson, traceIdOf } from './log.ts';
 import { metricsDocument } from './metrics.ts';
-import { type PageQuery, pageBinding, pageBody, pageRequestOf } from './pagination.ts';
 import { type Caller, callerOf, headersOf, jsonBodyOf, queryOf } from './request.ts';
 import { errorReply, type Reply, toResult } from './response.ts';
 import { validate } from './validation.ts';
@@ -43,19 +39,24 @@ export interface ValidRequest<R extends RouteDefinition> {
   body: Part<R, 'body'>;
 }
 
-/**
- * What a route's handler does with a valid request: a reply, or for a `paginated` route the page of items
- * it read for the page the wrapper worked out from `limit` and `next_token`.
- */
-export type Action<R extends RouteDefinition> = R extends { paginated: true }
-  ? (request: ValidRequest<R> & { page: PageRequest }) => Promise<Page<unknown>>
-  : (request: ValidRequest<R>) => Promise<Reply>;
+/** What a route's handler does with a valid request. */
+export type Action<R extends RouteDefinition> = (request: ValidRequest<R>) => Promise<Reply>;
 
 export type LambdaHandler = (event: APIGatewayProxyEvent, context?: Partial<Context>) => Promise<APIGatewayProxyResult>;
 
 let coldStart = true;
 
+/**
+ * The handler of a route. A `paginated` route's handler is defined with definePagedHandler
+ * (http/paged-handler.ts), which does the page tokens; only its bundle then carries the page-token key's KMS client.
+ */
 export function defineHandler<R extends RouteDefinition>(route: R, action: Action<R>): LambdaHandler {
+  if (route.paginated) throw new Error(`${route.operationId} is paginated: define its handler with definePagedHandler`);
+  return wrapHandler(route, action);
+}
+
+/** The wrapper itself, for defineHandler and definePagedHandler. */
+export function wrapHandler<R extends RouteDefinition>(route: R, action: Action<R>): LambdaHandler {
   const routeKey = `${route.method} ${route.path}`;
   return async (event, context) => {
     const started = performance.now();
@@ -64,7 +65,7 @@ export function defineHandler<R extends RouteDefinition>(route: R, action: Actio
     let reply: Reply;
     let failure: unknown;
     try {
-      reply = await run(route, action, await parseRequest(route, event, headers, requestId));
+      reply = await action(await parseRequest(route, event, headers, requestId));
     } catch (error) {
       reply = errorReply(error, requestId);
       failure = error;
@@ -96,15 +97,6 @@ export function defineHandler<R extends RouteDefinition>(route: R, action: Actio
     coldStart = false;
     return toResult(reply, corsHeaders(headers.origin, config().allowedOrigins));
   };
-}
-
-async function run<R extends RouteDefinition>(route: R, action: Action<R>, request: ValidRequest<R>): Promise<Reply> {
-  if (!route.paginated) return (action as (request: ValidRequest<R>) => Promise<Reply>)(request);
-  const query = request.query as PageQuery & Record<string, unknown>;
-  const binding = pageBinding(route.operationId, fieldNamesOf(route.request.query), query, request.caller.userId);
-  const list = action as (request: ValidRequest<R> & { page: PageRequest }) => Promise<Page<unknown>>;
-  const page = await list({ ...request, page: await pageRequestOf(query, binding) });
-  return { status: route.success.status, body: await pageBody(page, binding) };
 }
 
 async function parseRequest<R extends RouteDefinition>(

@@ -20,9 +20,10 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { currentPageTokenKey } from '../../functions/config/page-token-key.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { decodePageToken } from '../../functions/http/page-token.ts';
+import { defineHandler } from '../../functions/http/handler.ts';
 import { pageBinding } from '../../functions/http/pagination.ts';
 import { errorReply } from '../../functions/http/response.ts';
-import { type RouteDefinition, routes } from '../../functions/routes.ts';
+import { type RouteDefinition, route, routes } from '../../functions/routes.ts';
 import {
   DomainError,
   IdempotencyKeyReusedError,
@@ -140,6 +141,13 @@ pages('the binding is the route and its filters, never the page size or position
   assert.is.not(
     pageBinding('listTasks', fields, { status: 'done', limit: 5 }, 'u').query,
     pageBinding('adminListTasks', fields, { status: 'done', limit: 5 }, 'u').query,
+  );
+});
+
+pages('a paginated route cannot get a handler that skips the page tokens', () => {
+  assert.throws(
+    () => defineHandler(route('listTasks'), async () => ({ status: 200, body: {} })),
+    /listTasks is paginated: define its handler with definePagedHandler/,
   );
 });
 
