@@ -45,6 +45,7 @@ export interface StackOutputs {
   region: string;
   alarm_topic_arn: string;
   dashboard_name: string;
+  web_acl_name: string;
 }
 
 export function clientConfig(endpoint: string, region: string) {
@@ -226,6 +227,8 @@ export async function checkDeployedDesign(config: InfraConfig, outputs: StackOut
     timeoutSeconds: config.lambda.timeoutSeconds,
     tableName: outputs.table_name,
     thresholds: config.monitoring.thresholds,
+    // The stack watches its stage's web ACL too (the WAF alarm): the design must say so as well.
+    webAcl: { name: outputs.web_acl_name },
   });
   const { MetricAlarms: alarms = [] } = await cloudwatch.send(
     new DescribeAlarmsCommand({ AlarmNamePrefix: `${config.prefix}-`, MaxRecords: 100 }),
