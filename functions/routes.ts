@@ -4,22 +4,19 @@
  * are all derived from it. Adding a route is one entry here plus one file in functions/handlers/.
  */
 import type { $ZodType } from 'zod/v4/core';
-import type { IndexName } from './dynamodb/table-design.ts';
+import type { ErrorCode } from './contract/errors.ts';
 import {
   adminListTasksQuery,
   conditionalHeaders,
-  createTaskBody,
   createTaskHeaders,
   listTasksQuery,
   noQuery,
-  ownedTaskPageSchema,
-  taskEnvelope,
-  taskPageSchema,
   taskPathParams,
-  updateTaskBody,
-} from './tasks/schemas.ts';
+} from './contract/parameters.ts';
+import type { IndexName } from './dynamodb/table-design.ts';
+import { createTaskBody, ownedTaskPageSchema, taskEnvelope, taskPageSchema, updateTaskBody } from './tasks/schemas.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
 
 export interface RouteRequest {
@@ -42,15 +39,23 @@ export interface RouteDefinition {
   adminOnly: boolean;
   request: RouteRequest;
   success: { status: number; description: string; body?: $ZodType };
-  /** Error statuses this route can answer with besides 400/401/500, for the API document. */
-  errors: readonly number[];
+  /**
+   * The error codes the route's own logic answers with; those that follow from its shape (a body, admin
+   * only) and those every route has are added by `errorCodesOf` (contract/errors.ts), which the API
+   * document and the property tests read.
+   */
+  errors: readonly ErrorCode[];
   /** Exactly what the handler does to DynamoDB: its IAM policy is built from this and nothing else. */
   dynamodb: { actions: readonly DynamoDbAction[]; onTable: boolean; indexes: readonly IndexName[] };
-  /** Lists that hand out `next_token`s need the page-token key. */
+  /**
+   * A list that hands out `next_token`s: the handler wrapper turns `limit` and `next_token` into the page
+   * to read and the page it returns into `{tasks, count, next_token}`; the function gets the page-token key.
+   */
   paginated: boolean;
 }
 
-export const ADMIN_GROUP = 'admin';
+/** Re-exported: local mode's sandbox reads it from the route table module. */
+export { ADMIN_GROUP } from './admin-group.ts';
 
 export const routes = [
   {
@@ -67,7 +72,7 @@ export const routes = [
         'The task was created, or this is a replay of that create (the same Idempotency-Key and body within 24 hours): the task as it is now, or as it was created if it has been deleted since',
       body: taskEnvelope,
     },
-    errors: [409, 413, 415],
+    errors: ['idempotency_key_reused', 'quota_exceeded'],
     // PutItem: the task and the idempotency record; GetItem: replays; UpdateItem: marking a replayable create
     // done, and the owner's task counter (reserving a slot, giving it back when no task was stored).
     dynamodb: { actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], onTable: true, indexes: [] },
@@ -95,7 +100,7 @@ export const routes = [
     adminOnly: false,
     request: { params: taskPathParams, query: noQuery },
     success: { status: 200, description: 'The task', body: taskEnvelope },
-    errors: [404],
+    errors: ['not_found'],
     dynamodb: { actions: ['dynamodb:GetItem'], onTable: true, indexes: [] },
     paginated: false,
   },
@@ -108,7 +113,7 @@ export const routes = [
     adminOnly: false,
     request: { params: taskPathParams, query: noQuery, headers: conditionalHeaders, body: updateTaskBody },
     success: { status: 200, description: 'The updated task', body: taskEnvelope },
-    errors: [404, 412, 413, 415],
+    errors: ['not_found', 'precondition_failed'],
     // GetItem: a failed If-Match condition without the old item (absent task, or an engine without
     // ReturnValuesOnConditionCheckFailure) is told apart as 404 or 412 by one consistent read.
     dynamodb: { actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], onTable: true, indexes: [] },
@@ -123,7 +128,7 @@ export const routes = [
     adminOnly: false,
     request: { params: taskPathParams, query: noQuery, headers: conditionalHeaders },
     success: { status: 204, description: 'The task was deleted' },
-    errors: [404, 412],
+    errors: ['not_found', 'precondition_failed'],
     // GetItem: as for updateTask, to tell 404 from 412 after a failed If-Match condition; UpdateItem: the
     // owner's task counter, one less after a delete.
     dynamodb: { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], onTable: true, indexes: [] },
@@ -138,7 +143,7 @@ export const routes = [
     adminOnly: true,
     request: { query: adminListTasksQuery },
     success: { status: 200, description: 'One page of tasks, with their owners', body: ownedTaskPageSchema },
-    errors: [403],
+    errors: [],
     dynamodb: { actions: ['dynamodb:Query'], onTable: false, indexes: ['GSI1'] },
     paginated: true,
   },

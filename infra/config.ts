@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import {
   commaList,
   DEFAULT_PAGE_TOKEN_KEY_VERSION,
+  type LogLevel,
+  logLevelOf,
   MAX_PAGE_TOKEN_TTL_SECONDS,
   MAX_TASKS_PER_USER_LIMIT,
   SettingError,
@@ -95,6 +97,8 @@ export interface InfraConfig {
   auth: AuthConfig;
   lambda: { runtime: LambdaRuntime; memoryMb: number; timeoutSeconds: number };
   logRetentionDays: number;
+  /** LOG_LEVEL: the least severe line the functions log (debug, info, warn, error; default info). */
+  logLevel: LogLevel;
   /** How many tasks one user may have (each create and delete updates a counter item). */
   maxTasksPerUser: number;
   /** Page tokens: the key version new ones are sealed with (raise it to rotate) and how long one is honoured. */
@@ -313,8 +317,13 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  return setting(() => wholeNumber(env, name, fallback, min, max));
+}
+
+/** A setting read by the functions' own reader: its error is a configuration error here. */
+function setting<T>(read: () => T): T {
   try {
-    return wholeNumber(env, name, fallback, min, max);
+    return read();
   } catch (error) {
     throw error instanceof SettingError ? new ConfigError(error.message) : error;
   }
@@ -447,6 +456,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
       timeoutSeconds: integer(env, 'LAMBDA_TIMEOUT_SECONDS', DEFAULT_LAMBDA_TIMEOUT_SECONDS, 1, MAX_LAMBDA_TIMEOUT_SECONDS),
     },
     logRetentionDays,
+    logLevel: setting(() => logLevelOf(env)),
     maxTasksPerUser: integer(env, 'MAX_TASKS_PER_USER', DEFAULT_MAX_TASKS_PER_USER, 1, MAX_TASKS_PER_USER_LIMIT),
     pageTokens: {
       keyVersion: integer(env, 'PAGE_TOKEN_KEY_VERSION', DEFAULT_PAGE_TOKEN_KEY_VERSION, 1, MAX_KEY_VERSION),

@@ -128,6 +128,7 @@ export class TaskApiStack extends TerraformStack {
       ...config.lambda,
       allowedOrigins: config.allowedOrigins,
       logRetentionDays: config.logRetentionDays,
+      logLevel: config.logLevel,
       pageTokens: config.pageTokens,
       maxTasksPerUser: config.maxTasksPerUser,
       idTokenIssuer: auth.issuer,
@@ -136,7 +137,6 @@ export class TaskApiStack extends TerraformStack {
     const api = new Api(this, 'api', {
       prefix: config.prefix,
       stage: config.stage,
-      region: config.region,
       userPoolArn: auth.userPoolArn,
       functions: functions.byRoute,
       allowedOrigins: config.allowedOrigins,
@@ -152,6 +152,7 @@ export class TaskApiStack extends TerraformStack {
       stageArn: api.stageArn,
       rateLimits: config.rateLimits,
       allowedOrigins: config.allowedOrigins,
+      cors: api.cors,
       logRetentionDays: config.logRetentionDays,
     });
 

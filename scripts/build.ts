@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Metafile } from 'esbuild';
+import type { RouteDefinition } from '../functions/routes.ts';
 import { bundleHandler, type CredentialChain, handlerNames, kb, ROOT } from './bundle.ts';
 import { deterministicZip, type ZipEntry } from './zip.ts';
 
@@ -27,6 +28,10 @@ export interface BuildOptions {
   handlers?: readonly string[];
   /** Default `lambda`; see scripts/bundle-lambda-credentials.ts. */
   credentialChain?: CredentialChain;
+  /** The route table to build (default: the shipped one); a test adds a route of its own. */
+  routes?: readonly RouteDefinition[];
+  /** Where the handlers are, relative to the repository (default functions/handlers). */
+  handlersDir?: string;
 }
 
 export interface BuildResult {
@@ -54,7 +59,7 @@ export const DEFAULT_OUT_DIR = path.join(ROOT, 'dist');
 
 export async function buildAll(options: BuildOptions = {}): Promise<BuildResult[]> {
   const outDir = path.resolve(options.outDir ?? DEFAULT_OUT_DIR);
-  const known = handlerNames();
+  const known = handlerNames(options.routes);
   const wanted = options.handlers ?? known;
   const unknown = wanted.filter((handler) => !known.includes(handler));
   if (unknown.length > 0) throw new Error(`Not handlers in the route table: ${unknown.join(', ')}`);
@@ -70,7 +75,11 @@ export async function buildAll(options: BuildOptions = {}): Promise<BuildResult[
 }
 
 async function buildOne(handler: string, outDir: string, options: BuildOptions): Promise<BuildResult> {
-  const bundle = await bundleHandler(handler, { sourcemap: true, credentialChain: options.credentialChain ?? 'lambda' });
+  const bundle = await bundleHandler(handler, {
+    sourcemap: true,
+    credentialChain: options.credentialChain ?? 'lambda',
+    ...(options.handlersDir ? { handlersDir: options.handlersDir } : {}),
+  });
   const bundleDir = path.join(outDir, handler);
   await rm(bundleDir, { recursive: true, force: true });
   await mkdir(bundleDir, { recursive: true });

@@ -6,15 +6,17 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { routes } from '../functions/routes.ts';
+import { type RouteDefinition, routes as shippedRoutes } from '../functions/routes.ts';
 import { entryPoint, type LambdaEsbuildOptions, lambdaEsbuildOptions, needsRequireBanner } from './lambda-esbuild.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export { type CredentialChain, entryPoint, LAMBDA_TARGET, REQUIRE_BANNER } from './lambda-esbuild.ts';
+export { type CredentialChain, entryPoint, HANDLERS_DIR, LAMBDA_TARGET, REQUIRE_BANNER } from './lambda-esbuild.ts';
 
-/** requireBanner: bundleHandler decides it by itself. */
-export type BundleOptions = LambdaEsbuildOptions;
+export interface BundleOptions extends LambdaEsbuildOptions {
+  /** Where `<handler>.ts` is, relative to the repository (default functions/handlers; a test's own routes elsewhere). */
+  handlersDir?: string;
+}
 
 export interface Bundle {
   handler: string;
@@ -24,8 +26,8 @@ export interface Bundle {
   metafile: esbuild.Metafile;
 }
 
-/** Every distinct `route.handler`, in route-table order. */
-export function handlerNames(): string[] {
+/** Every distinct `route.handler`, in route-table order (the shipped table unless a test passes another). */
+export function handlerNames(routes: readonly Pick<RouteDefinition, 'handler'>[] = shippedRoutes): string[] {
   return [...new Set(routes.map((route) => route.handler))];
 }
 
@@ -37,7 +39,7 @@ export function lambdaBuildOptions(handler: string, options: BundleOptions = {})
   return {
     ...lambdaEsbuildOptions(options),
     absWorkingDir: ROOT,
-    entryPoints: [entryPoint(handler)],
+    entryPoints: [entryPoint(handler, { handlersDir: options.handlersDir })],
     outfile: path.join(ROOT, 'dist', handler, 'index.mjs'),
     metafile: true,
     write: false,

@@ -52,9 +52,17 @@ export function needsRequireBanner(code: string): boolean {
   return code.includes(DYNAMIC_REQUIRE_SHIM);
 }
 
-/** `functions/handlers/<handler>.ts`, relative to `root` (the repository, or local mode's project root). */
-export function entryPoint(handler: string, root = REPO_ROOT): string {
-  const entry = path.join('functions', 'handlers', `${handler}.ts`);
+export const HANDLERS_DIR = path.join('functions', 'handlers');
+
+/**
+ * `<handlersDir>/<handler>.ts` (default functions/handlers; a test's own routes elsewhere), relative to
+ * `root` (the repository, or local mode's project root).
+ */
+export function entryPoint(
+  handler: string,
+  { handlersDir = HANDLERS_DIR, root = REPO_ROOT }: { handlersDir?: string | undefined; root?: string } = {},
+): string {
+  const entry = path.join(handlersDir, `${handler}.ts`);
   if (!existsSync(path.join(root, entry))) throw new Error(`The route table names handler "${handler}" but ${entry} does not exist`);
   return entry;
 }

@@ -7,27 +7,25 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { canonicalHeaderName } from '../functions/contract/cors-policy.ts';
+import { errorSchema } from '../functions/contract/error-envelope.ts';
+import { codesWithStatus, ERROR_CATALOGUE, ERROR_DESCRIPTIONS, type ErrorCode, errorCodesOf } from '../functions/contract/errors.ts';
 import { MAX_BODY_BYTES } from '../functions/http/request.ts';
-import { type RouteDefinition, routes } from '../functions/routes.ts';
-import { documentedAs, errorSchema } from '../functions/tasks/schemas.ts';
+import { type RouteDefinition, routes as shippedRoutes } from '../functions/routes.ts';
+import { documentedAs } from '../functions/tasks/schemas.ts';
 import { GATEWAY_ANSWERS, GATEWAY_ERROR_SCHEMA, HEADERS_TOO_LARGE } from './openapi/gateway-answers.ts';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 
-/** What the functions' error envelope means at each status (the gateway's answers are in GATEWAY_ANSWERS). */
-const FUNCTION_ERRORS: Record<number, string> = {
-  400: 'validation_failed (details name each field) or invalid_json',
-  401: 'unauthorized: the verified token’s sub cannot name a user',
-  403: 'forbidden: the caller is not in the admin group',
-  404: 'not_found: no such task for this caller',
-  409: 'idempotency_key_reused: the Idempotency-Key was used with another body; quota_exceeded: the caller has MAX_TASKS_PER_USER tasks already (details[0].limit)',
-  412: 'precondition_failed: If-Match does not match the task version',
-  413: `payload_too_large: the body is over ${MAX_BODY_BYTES / 1024} KiB`,
-  415: 'unsupported_media_type: a body that is not JSON (see the request body’s media types)',
-  500: 'internal: a generic error; details are only in the logs',
-};
+/** What the functions' error envelope means at one status for one route: its codes there, from the error catalogue. */
+function functionErrorsAt(status: number, codes: readonly ErrorCode[]): string {
+  return codesWithStatus(status)
+    .filter((code) => codes.includes(code))
+    .map((code) => `${code}: ${ERROR_DESCRIPTIONS[code]}`)
+    .join('; ');
+}
 
 const ERROR = { $ref: '#/components/schemas/Error' };
 const GATEWAY_ERROR = { $ref: '#/components/schemas/GatewayError' };
@@ -53,16 +51,13 @@ function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   return json;
 }
 
-const headerName = (lowerCase: string) =>
-  lowerCase.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
-
 function parameters(schema: z.core.$ZodType | undefined, location: 'path' | 'query' | 'header') {
   if (!schema) return [];
   const json = schemaOf(schema, 'input');
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
     const { description, ...rest } = property;
     return {
-      name: location === 'header' ? headerName(name) : name,
+      name: location === 'header' ? canonicalHeaderName(name) : name,
       in: location,
       required: location === 'path' || (json.required ?? []).includes(name),
       ...(description ? { description } : {}),
@@ -76,10 +71,11 @@ function jsonContent(schema: unknown) {
 }
 
 /** One error response: the function's envelope, the gateway's `{"message"}`, or either. */
-function errorResponse(status: number, fromFunction: boolean) {
+function errorResponse(status: number, codes: readonly ErrorCode[]) {
   const gateway = GATEWAY_ANSWERS[status];
+  const fromFunction = functionErrorsAt(status, codes);
   const descriptions = [
-    ...(fromFunction ? [`From the function: ${FUNCTION_ERRORS[status] ?? 'an error'}.`] : []),
+    ...(fromFunction ? [`From the function: ${fromFunction}.`] : []),
     ...(gateway ? [`From API Gateway (${gateway.messages.map((message) => `"${message}"`).join(' or ')}): ${gateway.description}.`] : []),
   ];
   const schemas = [...(fromFunction ? [ERROR] : []), ...(gateway ? [GATEWAY_ERROR] : [])];
@@ -115,7 +111,8 @@ const CREATED_TASK_LINKS = {
 };
 
 function operation(route: RouteDefinition) {
-  const functionStatuses = new Set([400, 401, ...route.errors, 500]);
+  const codes = errorCodesOf(route);
+  const functionStatuses = new Set<number>(codes.map((code) => ERROR_CATALOGUE[code].status));
   const statuses = [...new Set([...functionStatuses, ...Object.keys(GATEWAY_ANSWERS).map(Number)])].sort();
   return {
     operationId: route.operationId,
@@ -144,13 +141,14 @@ function operation(route: RouteDefinition) {
         ...(route.success.body ? { content: jsonContent(schemaOf(route.success.body, 'output')) } : {}),
         ...(route.operationId === 'createTask' ? { links: CREATED_TASK_LINKS } : {}),
       },
-      ...Object.fromEntries(statuses.map((status) => [status, errorResponse(status, functionStatuses.has(status))])),
+      ...Object.fromEntries(statuses.map((status) => [status, errorResponse(status, codes)])),
       [HEADERS_TOO_LARGE.status]: HEADERS_TOO_LARGE.response,
     },
   };
 }
 
-export function buildOpenApiDocument() {
+/** The document of a route table (the shipped one unless a test passes another). */
+export function buildOpenApiDocument(routes: readonly RouteDefinition[] = shippedRoutes) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };

@@ -33,7 +33,12 @@ export interface FunctionConfig {
   dynamoDbEndpoint?: string;
   /** The `Service` dimension of the functions' metrics: the stack (`<app>-<stage>`), or `task-api-local`. */
   serviceName: string;
+  /** The least severe log line written (LOG_LEVEL, default info); metric lines are always written. */
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_PAGE_TOKEN_KEY_VERSION = 1;
 
@@ -51,7 +56,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     idTokenJwks: env.ID_TOKEN_JWKS || undefined,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     serviceName: env.SERVICE_NAME || 'task-api',
+    logLevel: logLevelOf(env),
   };
+}
+
+/** LOG_LEVEL (any case), `info` when unset; anything else is a configuration error naming it. */
+export function logLevelOf(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new SettingError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  return raw as LogLevel;
 }
 
 /**

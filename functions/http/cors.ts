@@ -1,11 +1,9 @@
 /**
  * CORS for the configured origins: the one set of rules behind the functions' responses, the API
- * Gateway preflights and gateway responses the infrastructure declares, and local mode's emulator.
+ * Gateway preflights and gateway responses the infrastructure declares, and local mode's emulator. What
+ * may be sent (methods, headers) is the route table's CORS policy (contract/cors-policy.ts).
  */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match'];
-export const CORS_EXPOSED_HEADERS = ['ETag', 'Location'];
-export const CORS_ALLOWED_METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'];
-export const CORS_MAX_AGE_SECONDS = 600;
+import { CORS_EXPOSED_HEADERS, type CorsPolicy } from '../contract/cors-policy.ts';
 
 /** The Access-Control-Allow-Origin value for a request from `origin`, or undefined when it is not allowed. */
 export function allowedOrigin(origin: string | undefined, allowedOrigins: readonly string[]): string | undefined {
@@ -39,14 +37,18 @@ export function corsHeaders(origin: string | undefined, allowedOrigins: readonly
  * The answer to OPTIONS on a resource, which API Gateway gives itself (MOCK integration, no
  * authorization). With several allowed origins it names the request's Origin only when it is listed.
  */
-export function gatewayPreflightHeaders(origin: string | undefined, allowedOrigins: readonly string[]): Record<string, string> {
+export function gatewayPreflightHeaders(
+  origin: string | undefined,
+  allowedOrigins: readonly string[],
+  policy: CorsPolicy,
+): Record<string, string> {
   const single = singleAllowedOrigin(allowedOrigins);
   const allowOrigin = single ?? allowedOrigin(origin, allowedOrigins);
   return {
-    'Access-Control-Allow-Methods': CORS_ALLOWED_METHODS.join(','),
-    'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS.join(','),
-    'Access-Control-Expose-Headers': CORS_EXPOSED_HEADERS.join(','),
-    'Access-Control-Max-Age': String(CORS_MAX_AGE_SECONDS),
+    'Access-Control-Allow-Methods': policy.allowMethods.join(','),
+    'Access-Control-Allow-Headers': policy.allowHeaders.join(','),
+    'Access-Control-Expose-Headers': policy.exposeHeaders.join(','),
+    'Access-Control-Max-Age': String(policy.maxAgeSeconds),
     ...(allowOrigin !== undefined ? { 'Access-Control-Allow-Origin': allowOrigin } : {}),
     ...(single !== '*' ? { Vary: 'Origin' } : {}),
   };
@@ -56,12 +58,12 @@ export function gatewayPreflightHeaders(origin: string | undefined, allowedOrigi
  * The headers of the gateway's own error responses (401, throttling, 5xx). They cannot choose an origin
  * per request, so with several allowed origins they allow none rather than echoing any.
  */
-export function gatewayResponseHeaders(allowedOrigins: readonly string[]): Record<string, string> {
+export function gatewayResponseHeaders(allowedOrigins: readonly string[], policy: CorsPolicy): Record<string, string> {
   const single = singleAllowedOrigin(allowedOrigins);
   return {
     ...(single !== undefined ? { 'Access-Control-Allow-Origin': single } : {}),
-    'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS.join(','),
-    'Access-Control-Allow-Methods': CORS_ALLOWED_METHODS.join(','),
+    'Access-Control-Allow-Headers': policy.allowHeaders.join(','),
+    'Access-Control-Allow-Methods': policy.allowMethods.join(','),
     'Cache-Control': 'no-store',
     ...(single !== '*' ? { Vary: 'Origin' } : {}),
   };

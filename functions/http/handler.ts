@@ -6,12 +6,13 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import type { RouteDefinition } from '../routes.ts';
 import { config } from '../config/env.ts';
-import { type FieldIssue, ForbiddenError, ValidationError } from '../tasks/errors.ts';
+import type { RouteDefinition } from '../routes.ts';
 import { ADMIN_GROUP } from '../routes.ts';
+import { type FieldIssue, ValidationError } from '../tasks/errors.ts';
 import { corsHeaders } from './cors.ts';
 import { verifiedGroups } from './groups.ts';
+import { ForbiddenError } from './http-errors.ts';
 import { describeError, emitMetrics, logJson, traceIdOf } from './log.ts';
 import { metricsDocument } from './metrics.ts';
 import { type Caller, callerOf, headersOf, jsonBodyOf, queryOf } from './request.ts';
@@ -38,11 +39,24 @@ export interface ValidRequest<R extends RouteDefinition> {
   body: Part<R, 'body'>;
 }
 
+/** What a route's handler does with a valid request. */
+export type Action<R extends RouteDefinition> = (request: ValidRequest<R>) => Promise<Reply>;
+
 export type LambdaHandler = (event: APIGatewayProxyEvent, context?: Partial<Context>) => Promise<APIGatewayProxyResult>;
 
 let coldStart = true;
 
-export function defineHandler<R extends RouteDefinition>(route: R, action: (request: ValidRequest<R>) => Promise<Reply>): LambdaHandler {
+/**
+ * The handler of a route. A `paginated` route's handler is defined with definePagedHandler
+ * (http/paged-handler.ts), which does the page tokens; only its bundle then carries the page-token key's KMS client.
+ */
+export function defineHandler<R extends RouteDefinition>(route: R, action: Action<R>): LambdaHandler {
+  if (route.paginated) throw new Error(`${route.operationId} is paginated: define its handler with definePagedHandler`);
+  return wrapHandler(route, action);
+}
+
+/** The wrapper itself, for defineHandler and definePagedHandler. */
+export function wrapHandler<R extends RouteDefinition>(route: R, action: Action<R>): LambdaHandler {
   const routeKey = `${route.method} ${route.path}`;
   return async (event, context) => {
     const started = performance.now();

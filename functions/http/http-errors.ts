@@ -1,25 +1,35 @@
-import { DomainError } from '../tasks/errors.ts';
+/** Errors of the HTTP layer: the request cannot be read, names no caller, or the caller may not use the route. */
+import type { HttpErrorCode } from '../contract/errors.ts';
+import { CodedError } from '../tasks/errors.ts';
 
-export class InvalidJsonError extends DomainError {
+export class HttpError extends CodedError<HttpErrorCode> {}
+
+export class InvalidJsonError extends HttpError {
   constructor() {
-    super(400, 'invalid_json', 'The request body is not valid JSON');
+    super('invalid_json');
   }
 }
 
-export class UnsupportedMediaTypeError extends DomainError {
+export class UnsupportedMediaTypeError extends HttpError {
   constructor() {
-    super(415, 'unsupported_media_type', 'Send the request body as application/json');
+    super('unsupported_media_type');
   }
 }
 
-export class PayloadTooLargeError extends DomainError {
+export class PayloadTooLargeError extends HttpError {
   constructor(limitBytes: number) {
-    super(413, 'payload_too_large', `The request body is larger than ${limitBytes} bytes`);
+    super('payload_too_large', `The request body is larger than ${limitBytes} bytes`);
   }
 }
 
-export class UnauthorizedError extends DomainError {
+export class UnauthorizedError extends HttpError {
   constructor() {
-    super(401, 'unauthorized', 'The request has no authenticated caller');
+    super('unauthorized');
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(message?: string) {
+    super('forbidden', message);
   }
 }

@@ -1,14 +1,23 @@
+import { config, LOG_LEVELS, type LogLevel } from '../config/env.ts';
+
 /**
  * One JSON object per line, written straight to stdout/stderr, which CloudWatch Logs (and local mode)
- * keep as they are. Not through `console`: in Lambda's Text log format the runtime prefixes every
- * console line with a timestamp, the request id and the level, and CloudWatch would then see neither
- * the JSON fields nor the embedded-metric-format documents (what Powertools' Logger avoids the same way).
+ * keep as they are. Not through `console`: the Lambda runtime rewrites console lines (prefixed in the Text
+ * log format, wrapped in its own record in JSON), and CloudWatch would then see neither the JSON fields nor
+ * the embedded-metric-format documents (what Powertools' Logger avoids the same way). Lines less severe
+ * than LOG_LEVEL are not written.
  */
-export function logJson(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void {
+export function logJson(level: LogLevel, message: string, fields: Record<string, unknown>): void {
+  if (!isLogged(level, config().logLevel)) return;
   writeLine(level === 'error' ? 'stderr' : 'stdout', JSON.stringify({ level, message, time: new Date().toISOString(), ...fields }));
 }
 
-/** An embedded-metric-format document (functions/http/metrics.ts), on a line of its own. */
+/** Whether a line of `level` is written when the threshold is `threshold`. */
+export function isLogged(level: LogLevel, threshold: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold);
+}
+
+/** An embedded-metric-format document (functions/http/metrics.ts), on a line of its own, whatever LOG_LEVEL says. */
 export function emitMetrics(document: Record<string, unknown>): void {
   writeLine('stdout', JSON.stringify(document));
 }

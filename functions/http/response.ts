@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError } from '../tasks/errors.ts';
+import { ERROR_CATALOGUE, type ErrorCode, INTERNAL_ERROR_CODE } from '../contract/errors.ts';
+import { CodedError } from '../tasks/errors.ts';
 import type { ReplyOutcome } from './metrics.ts';
 
 export interface Reply {
@@ -9,7 +10,7 @@ export interface Reply {
   /** What the operation turned out to be, for the metrics (e.g. a replayed idempotent create); never sent. */
   outcome?: ReplyOutcome;
   /** An error answer's public code, for the log line and the metrics (the body carries it too). */
-  errorCode?: string;
+  errorCode?: ErrorCode;
 }
 
 const BASE_HEADERS = {
@@ -26,20 +27,22 @@ export function toResult(reply: Reply, extraHeaders: Record<string, string>): AP
   };
 }
 
-export const INTERNAL_ERROR_CODE = 'internal';
-
 /**
- * The one error envelope. An error is exposed only when its status is below 500; anything else is a
- * generic 500 whose details go to the log alone.
+ * The one error envelope, with the status and default message the error catalogue gives the error's code.
+ * An error is exposed only when that status is below 500; anything else is a generic 500 whose details
+ * go to the log alone.
  */
 export function errorReply(error: unknown, requestId: string): Reply {
-  if (error instanceof DomainError && error.status < 500) {
-    const body = { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
-    return { status: error.status, body: { error: body, request_id: requestId }, errorCode: error.code };
+  const code = error instanceof CodedError && error.code in ERROR_CATALOGUE ? (error.code as ErrorCode) : INTERNAL_ERROR_CODE;
+  const entry = ERROR_CATALOGUE[code];
+  if (error instanceof CodedError && entry.status < 500) {
+    const body = { code, message: error.specificMessage ?? entry.message, ...(error.details ? { details: error.details } : {}) };
+    return { status: entry.status, body: { error: body, request_id: requestId }, errorCode: code };
   }
+  const internal = ERROR_CATALOGUE[INTERNAL_ERROR_CODE];
   return {
-    status: 500,
-    body: { error: { code: INTERNAL_ERROR_CODE, message: 'Internal server error' }, request_id: requestId },
+    status: internal.status,
+    body: { error: { code: INTERNAL_ERROR_CODE, message: internal.message }, request_id: requestId },
     errorCode: INTERNAL_ERROR_CODE,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Domain errors. Each carries the HTTP status and public code it maps to; the HTTP edge exposes
- * an error's message only when its status is below 500.
+ * Domain errors. Each names a public error code and nothing about HTTP: the error catalogue
+ * (contract/errors.ts) says which status and default message a code gets, and the HTTP edge exposes an
+ * error only when that status is below 500.
  */
 export interface FieldIssue {
   field: string;
@@ -9,21 +10,29 @@ export interface FieldIssue {
   limit?: number;
 }
 
-export class DomainError extends Error {
+export type DomainErrorCode = 'validation_failed' | 'not_found' | 'precondition_failed' | 'idempotency_key_reused' | 'quota_exceeded';
+
+/** An error a client may be told about: its public code, and a message more specific than the code's own when there is one. */
+export class CodedError<Code extends string = string> extends Error {
+  /** Set only when the error says more than its code's catalogue message. */
+  readonly specificMessage: string | undefined;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
+    readonly code: Code,
+    message?: string,
     readonly details?: FieldIssue[],
   ) {
-    super(message);
+    super(message ?? code);
     this.name = new.target.name;
+    this.specificMessage = message;
   }
 }
 
+export class DomainError extends CodedError<DomainErrorCode> {}
+
 export class ValidationError extends DomainError {
-  constructor(details: FieldIssue[], message = 'The request is not valid') {
-    super(400, 'validation_failed', message, details);
+  constructor(details: FieldIssue[], message?: string) {
+    super('validation_failed', message, details);
   }
 }
 
@@ -33,32 +42,26 @@ export function invalidPageToken(): ValidationError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(message = 'Task not found') {
-    super(404, 'not_found', message);
-  }
-}
-
-export class ForbiddenError extends DomainError {
-  constructor(message = 'You are not allowed to do this') {
-    super(403, 'forbidden', message);
+  constructor() {
+    super('not_found');
   }
 }
 
 export class PreconditionFailedError extends DomainError {
-  constructor(message = 'The task has changed since you read it (If-Match does not match its version)') {
-    super(412, 'precondition_failed', message);
+  constructor() {
+    super('precondition_failed');
   }
 }
 
 export class IdempotencyKeyReusedError extends DomainError {
-  constructor(message = 'This Idempotency-Key was already used with a different request body') {
-    super(409, 'idempotency_key_reused', message);
+  constructor() {
+    super('idempotency_key_reused');
   }
 }
 
 export class QuotaExceededError extends DomainError {
   constructor(readonly limit: number) {
-    super(409, 'quota_exceeded', `A user may have at most ${limit} tasks: delete some to create more`, [
+    super('quota_exceeded', `A user may have at most ${limit} tasks: delete some to create more`, [
       { field: 'tasks', message: `at most ${limit} tasks per user`, limit },
     ]);
   }

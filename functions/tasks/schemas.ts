@@ -1,6 +1,7 @@
 /**
- * Request and response schemas: the single source of the validation rules, the TypeScript input types
- * and the OpenAPI document. Written with zod/mini, whose functional API lets esbuild drop what a handler
+ * The task's body and response schemas: the single source of the validation rules, the TypeScript input
+ * types and the OpenAPI document (the HTTP request's own parts, path, query and headers, are in
+ * contract/parameters.ts). Written with zod/mini, whose functional API lets esbuild drop what a handler
  * does not use: the full zod API cost every bundle ~300 KB more.
  */
 import { en } from 'zod/locales';
@@ -12,8 +13,6 @@ z.config(en());
 
 export const TITLE_MAX = 200;
 export const DESCRIPTION_MAX = 2000;
-export const PAGE_LIMIT_MAX = 100;
-export const PAGE_LIMIT_DEFAULT = 50;
 /** Crockford base32, 26 characters: what `ulid()` produces. */
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -30,7 +29,8 @@ const TRIMMED_CHARACTERS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u
 /** A title as sent: optional surrounding whitespace around 1 to TITLE_MAX characters that start and end with a visible one. */
 export const TITLE_PATTERN = `^[${TRIMMED_CHARACTERS}]*[^${TRIMMED_CHARACTERS}](?:[\\s\\S]{0,${TITLE_MAX - 2}}[^${TRIMMED_CHARACTERS}])?[${TRIMMED_CHARACTERS}]*$`;
 
-const status = z.enum(TASK_STATUSES);
+export const taskStatus = z.enum(TASK_STATUSES);
+const status = taskStatus;
 /** A lone UTF-16 surrogate cannot be stored as UTF-8 (DynamoDB would refuse the write with a 500). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const wellFormed = z.refine<string>((value) => !LONE_SURROGATE.test(value), { message: 'must be well-formed Unicode text' });
@@ -55,54 +55,6 @@ export const updateTaskBody = z
   .check(z.refine((patch) => Object.keys(patch).length > 0, { message: 'Give at least one of title, description, status' }))
   .register(z.globalRegistry, { minProperties: 1 });
 
-/** Routes that take no query parameters still reject them, as the list routes reject unknown ones. */
-export const noQuery = z.strictObject({});
-
-export const taskPathParams = z.strictObject({
-  taskId: z.string().check(z.regex(ULID_PATTERN, 'must be a task id (a ULID)')),
-});
-
-const limit = z
-  ._default(
-    z.pipe(
-      z.pipe(z.string().check(z.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${PAGE_LIMIT_MAX}`)), z.transform(Number)),
-      z.number().check(z.int(), z.minimum(1), z.maximum(PAGE_LIMIT_MAX)),
-    ),
-    PAGE_LIMIT_DEFAULT,
-  )
-  .register(documentedAs, {
-    type: 'integer',
-    minimum: 1,
-    maximum: PAGE_LIMIT_MAX,
-    default: PAGE_LIMIT_DEFAULT,
-    description: `Page size, 1 to ${PAGE_LIMIT_MAX} (default ${PAGE_LIMIT_DEFAULT}), in plain digits`,
-  });
-const nextToken = z
-  .string()
-  .check(z.minLength(1), z.maxLength(2048))
-  .register(z.globalRegistry, { description: 'The next_token of the previous page, as given (honoured for 24 hours by default)' });
-
-export const listTasksQuery = z.strictObject({ status: z.optional(status), limit, next_token: z.optional(nextToken) });
-export const adminListTasksQuery = z.strictObject({ status: z._default(status, 'pending'), limit, next_token: z.optional(nextToken) });
-
-export const createTaskHeaders = z.object({
-  'idempotency-key': z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _ and -'))),
-});
-
-/**
- * `If-Match: "3"` (the task's ETag; a bare `3` too) makes a write conditional on that version; `*` only
- * asks that the task exist, which every update and delete does anyway. Weak ETags (`W/"3"`) never match
- * under If-Match's strong comparison, so they are refused as a client error rather than always failing.
- */
-export const conditionalHeaders = z.object({
-  'if-match': z.optional(
-    z.pipe(
-      z.string().check(z.regex(/^[ \t]*(\*|"[0-9]{1,15}"|[0-9]{1,15})[ \t]*$/, 'must be the ETag of the task, like "3", or *')),
-      z.transform((value: string) => (value.trim() === '*' ? undefined : Number(value.replace(/\D/g, '')))),
-    ),
-  ),
-});
-
 // Response shapes: used for the API document only; handlers build them from the domain types.
 const dateTime = () => z.string().register(z.globalRegistry, { format: 'date-time', description: 'ISO-8601, UTC' });
 export const taskSchema = z.object({
@@ -122,21 +74,3 @@ export const taskPageSchema = z.object({
   next_token: z.nullable(z.string()),
 });
 export const ownedTaskPageSchema = z.extend(taskPageSchema, { tasks: z.array(ownedTaskSchema) });
-export const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.optional(
-      z.array(
-        z.object({
-          field: z.string(),
-          message: z.string(),
-          limit: z
-            .optional(z.number().check(z.int()))
-            .register(z.globalRegistry, { description: 'The limit the request ran into (quota_exceeded)' }),
-        }),
-      ),
-    ),
-  }),
-  request_id: z.string(),
-});

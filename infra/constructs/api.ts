@@ -26,13 +26,8 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/inde
 import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
-import {
-  CORS_ALLOWED_HEADERS,
-  CORS_ALLOWED_METHODS,
-  gatewayPreflightHeaders,
-  gatewayResponseHeaders,
-  singleAllowedOrigin,
-} from '../../functions/http/cors.ts';
+import { type CorsPolicy, corsPolicyOf } from '../../functions/contract/cors-policy.ts';
+import { gatewayPreflightHeaders, gatewayResponseHeaders, singleAllowedOrigin } from '../../functions/http/cors.ts';
 import type { RouteDefinition } from '../../functions/routes.ts';
 import type { RouteFunction } from './functions.ts';
 import { assumeRolePolicy, partitionOf } from './iam.ts';
@@ -40,7 +35,6 @@ import { assumeRolePolicy, partitionOf } from './iam.ts';
 export interface ApiOptions {
   prefix: string;
   stage: string;
-  region: string;
   userPoolArn: string;
   functions: RouteFunction[];
   allowedOrigins: string[];
@@ -128,7 +122,7 @@ const quote = (value: string) => `'${value}'`;
  * templates on headers, and echoing any Origin would allow every site, so with several origins they carry
  * no Access-Control-Allow-Origin: a browser then sees a failed request instead of the gateway's message.
  */
-export function corsPlan(allowedOrigins: string[]) {
+export function corsPlan(allowedOrigins: string[], policy: CorsPolicy) {
   const single = singleAllowedOrigin(allowedOrigins);
   const preflightTemplate =
     single === undefined
@@ -142,9 +136,9 @@ export function corsPlan(allowedOrigins: string[]) {
       : '';
   return {
     /** Static preflight headers; with several origins the template adds Access-Control-Allow-Origin. */
-    preflightHeaders: quoteAll(gatewayPreflightHeaders(undefined, allowedOrigins)),
+    preflightHeaders: quoteAll(gatewayPreflightHeaders(undefined, allowedOrigins, policy)),
     preflightTemplate,
-    gatewayResponseHeaders: quoteAll(gatewayResponseHeaders(allowedOrigins)),
+    gatewayResponseHeaders: quoteAll(gatewayResponseHeaders(allowedOrigins, policy)),
   };
 }
 
@@ -161,13 +155,18 @@ export class Api extends Construct {
   readonly accessLogGroupName: string;
   /** The stage's ARN, for the web ACL association. */
   readonly stageArn: string;
+  /** What browsers may send, from the routes served: the web ACL's own answers carry the same CORS headers. */
+  readonly cors: CorsPolicy;
 
   constructor(scope: Construct, id: string, options: ApiOptions) {
     super(scope, id);
     const routes = options.functions.map(({ route }) => route);
-    const cors = corsPlan(options.allowedOrigins);
+    this.cors = corsPolicyOf(routes);
+    const cors = corsPlan(options.allowedOrigins, this.cors);
     /** Everything the deployment serves, as plain data: its hash triggers a redeployment. */
-    const definition: unknown[] = [{ cors, origins: options.allowedOrigins, headers: CORS_ALLOWED_HEADERS, methods: CORS_ALLOWED_METHODS }];
+    const definition: unknown[] = [
+      { cors, origins: options.allowedOrigins, headers: this.cors.allowHeaders, methods: this.cors.allowMethods },
+    ];
     const deployed: ITerraformDependable[] = [];
 
     const api = new ApiGatewayRestApi(this, 'rest-api', {

@@ -15,6 +15,7 @@ import { Wafv2WebAcl, type Wafv2WebAclRule } from '@cdktf/provider-aws/lib/wafv2
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association/index.js';
 import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration/index.js';
 import { Construct } from 'constructs';
+import type { CorsPolicy } from '../../functions/contract/cors-policy.ts';
 import { gatewayResponseHeaders } from '../../functions/http/cors.ts';
 import type { RateLimits } from '../config.ts';
 
@@ -25,6 +26,8 @@ export interface FirewallOptions {
   rateLimits: RateLimits;
   /** For the CORS headers of the ACL's own 429 answers (the gateway's responses carry the same). */
   allowedOrigins: string[];
+  /** The API's CORS policy: the rate block's answer carries the same headers as the gateway's own. */
+  cors: CorsPolicy;
   logRetentionDays: number;
 }
 
@@ -64,7 +67,7 @@ export class Firewall extends Construct {
           customResponseBodyKey: TOO_MANY_REQUESTS_BODY_KEY,
           // A key stays blocked while its rate is over the limit, which the window measures.
           responseHeader: Object.entries({
-            ...gatewayResponseHeaders(options.allowedOrigins),
+            ...gatewayResponseHeaders(options.allowedOrigins, options.cors),
             'Retry-After': String(rateLimits.windowSeconds),
           }).map(([name, value]) => ({ name, value })),
         },

@@ -15,6 +15,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../functions/routes.ts';
+import type { LogLevel } from '../../functions/config/env.ts';
 import type { LambdaRuntime } from '../config.ts';
 import { accountRootOf, assumeRolePolicy, type PolicyStatement, policyDocument } from './iam.ts';
 import type { Storage } from './storage.ts';
@@ -31,6 +32,8 @@ export interface FunctionsOptions {
   timeoutSeconds: number;
   allowedOrigins: string[];
   logRetentionDays: number;
+  /** LOG_LEVEL of the functions' own log lines. */
+  logLevel: LogLevel;
   pageTokens: { keyVersion: number; ttlSeconds: number };
   maxTasksPerUser: number;
   /** The user pool's issuer: routes that decide on groups verify the caller's ID token with its keys. */
@@ -55,15 +58,26 @@ export function fileSha256Base64(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('base64');
 }
 
-export function routeStatements(route: RouteDefinition, tableArn: string, indexArn: (name: string) => string): PolicyStatement[] {
-  const resources = [...(route.dynamodb.onTable ? [tableArn] : []), ...route.dynamodb.indexes.map(indexArn)];
+/** The route's DynamoDB actions on exactly the table and indexes it declares. */
+export function routeStatements(route: RouteDefinition, storage: Pick<Storage, 'tableArn' | 'indexArn'>): PolicyStatement[] {
+  const indexes = route.dynamodb.indexes.map((index) => storage.indexArn(index));
+  const resources = [...(route.dynamodb.onTable ? [storage.tableArn] : []), ...indexes];
   if (resources.length === 0) return [];
   return [{ Sid: 'Table', Effect: 'Allow', Action: [...route.dynamodb.actions], Resource: resources }];
 }
 
+/**
+ * Lambda's JSON log format: the runtime's own lines (START, REPORT, an uncaught error) become JSON records
+ * too, and the functions' lines, already JSON and written straight to stdout, are stored as they are.
+ * Lambda's level filter never goes above INFO: the metric lines carry no level, so Lambda counts them as
+ * INFO, and a stricter filter would drop them. Anything stricter is the functions' own LOG_LEVEL.
+ */
+export function lambdaLogging(logLevel: LogLevel, logGroup: string) {
+  return { logFormat: 'JSON', applicationLogLevel: logLevel === 'debug' ? 'DEBUG' : 'INFO', systemLogLevel: 'INFO', logGroup };
+}
+
 export class Functions extends Construct {
   readonly byRoute: RouteFunction[] = [];
-  readonly pageTokenKeyArn: string;
 
   constructor(scope: Construct, id: string, options: FunctionsOptions) {
     super(scope, id);
@@ -90,7 +104,6 @@ export class Functions extends Construct {
       }),
     });
     new KmsAlias(this, 'page-token-key-alias', { name: `alias/${options.prefix}-page-token`, targetKeyId: pageTokenKey.keyId });
-    this.pageTokenKeyArn = pageTokenKey.arn;
 
     for (const route of options.routes) {
       const zip = join(options.distDir, `${route.handler}.zip`);
@@ -113,7 +126,7 @@ export class Functions extends Construct {
       });
 
       const statements: PolicyStatement[] = [
-        ...routeStatements(route, options.storage.tableArn, (index) => `${options.storage.tableArn}/index/${index}`),
+        ...routeStatements(route, options.storage),
         ...(route.paginated
           ? [{ Sid: 'PageTokenKey', Effect: 'Allow' as const, Action: ['kms:GenerateMac'], Resource: pageTokenKey.arn }]
           : []),
@@ -136,6 +149,7 @@ export class Functions extends Construct {
         STATUS_SHARDS: String(options.statusShards),
         // The Service dimension of the functions' metrics (functions/http/metrics.ts): one stage's alone.
         SERVICE_NAME: options.prefix,
+        LOG_LEVEL: options.logLevel,
       };
       if (route.adminOnly) environment.ID_TOKEN_ISSUER = options.idTokenIssuer;
       if (route.paginated) {
@@ -158,7 +172,7 @@ export class Functions extends Construct {
         timeout: options.timeoutSeconds,
         tracingConfig: { mode: 'Active' },
         environment: { variables: environment },
-        loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
+        loggingConfig: lambdaLogging(options.logLevel, logGroup.name),
         // The log group (with its retention) and the permissions exist before the first invocation.
         dependsOn: [logGroup, policy],
       });

@@ -111,7 +111,8 @@ export const ALARM_KINDS = {
     logs: 'functions',
     query: query(
       'fields @timestamp, @log, @requestId, @message',
-      'filter @message like /Task timed out|Uncaught Exception|Unhandled Promise Rejection|Runtime\\.\\w+|Status: (error|timeout)|"level":"error"/',
+      // Lambda's JSON log format: its records say "status":"timeout" and "level":"ERROR"; ours "level":"error".
+      'filter @message like /Task timed out|Uncaught Exception|Unhandled Promise Rejection|Runtime\\.\\w+|"status":"(error|timeout)"|"level":"(error|ERROR|FATAL)"/',
       'sort @timestamp desc',
       'limit 100',
     ),

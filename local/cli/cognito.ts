@@ -10,11 +10,10 @@
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { CognitoUserSession } from 'amazon-cognito-identity-js';
 import { callCognito, regionalCognitoEndpoint, stageCognitoEndpoint } from './cognito-json.ts';
+import { ADMIN_GROUP } from '../../functions/admin-group.ts';
 import { CliError } from './errors.ts';
 import { expiryOf, type Session } from './session.ts';
 import type { Target } from './target.ts';
-
-export const ADMIN_GROUP = 'admin';
 
 /** The AWS SDK's client, for the calls that must be signed with AWS credentials (the admin ones, on a stage). */
 export async function cognitoClient(target: Target): Promise<CognitoIdentityProviderClient> {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorizer } from './authorizer.ts';
+import { type CorsPolicy, corsPolicy } from '../../functions/contract/cors-policy.ts';
 import { gatewayPreflightHeaders, gatewayResponseHeaders } from '../../functions/http/cors.ts';
 import { buildProxyEvent, type HttpResponse, type IncomingRequest, toHttpResponse } from './event.ts';
 import { type ConcurrencyLimit, createConcurrencyLimiter, createRateLimiter, type RateLimit, type Release } from './limits.ts';
@@ -74,14 +75,15 @@ interface BodyReader {
 }
 
 export function createGateway(options: GatewayOptions) {
-  const routers = new WeakMap<readonly RouteInfo[], Router>();
-  const routerFor = (table: readonly RouteInfo[]) => {
-    let router = routers.get(table);
-    if (!router) {
-      router = createRouter(table);
-      routers.set(table, router);
+  /** Per route table (a new build brings a new one): its router and the CORS policy of its routes. */
+  const served = new WeakMap<readonly RouteInfo[], { router: Router; cors: CorsPolicy }>();
+  const servedBy = (table: readonly RouteInfo[]) => {
+    let entry = served.get(table);
+    if (!entry) {
+      entry = { router: createRouter(table), cors: corsPolicy(table) };
+      served.set(table, entry);
     }
-    return router;
+    return entry;
   };
   const stage = options.stage ?? 'local';
   const timeoutMs = options.timeoutMs ?? INTEGRATION_TIMEOUT_MS;
@@ -89,12 +91,15 @@ export function createGateway(options: GatewayOptions) {
   const acquire = createConcurrencyLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const rateLimited = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
 
-  const gatewayResponse = (status: number, message: string, errorType: string, requestId: string): HttpResponse => {
+  /** The CORS policy of the last route table seen: for answers given before (or without) this request's table. */
+  let lastCors: CorsPolicy = corsPolicy([]);
+
+  const gatewayResponse = (status: number, message: string, errorType: string, requestId: string, cors: CorsPolicy): HttpResponse => {
     const headers: Array<[string, string]> = [
       ['Content-Type', 'application/json'],
       ['x-amzn-RequestId', requestId],
       ['x-amzn-ErrorType', errorType],
-      ...Object.entries(gatewayResponseHeaders(options.allowedOrigins)),
+      ...Object.entries(gatewayResponseHeaders(options.allowedOrigins, cors)),
     ];
     return { status, headers, body: Buffer.from(JSON.stringify({ message })) };
   };
@@ -106,7 +111,7 @@ export function createGateway(options: GatewayOptions) {
     const origin = header(req, 'origin');
     const authorization = header(req, 'authorization');
     const fail = (status: number, message: string, errorType: string, error?: string): GatewayAnswer => ({
-      response: gatewayResponse(status, message, errorType, requestId),
+      response: gatewayResponse(status, message, errorType, requestId, lastCors),
       ...(error ? { error } : {}),
     });
     const tooMany = (retryAfterSeconds: number, error: string): GatewayAnswer => {
@@ -115,30 +120,34 @@ export function createGateway(options: GatewayOptions) {
       return refused;
     };
 
-    // The web ACL comes first, before routing and authorization: its per-caller rule counts every
-    // request that carries an Authorization header, valid or not.
+    // The route table first: even the web ACL's answers carry the CORS headers of the routes served.
+    let table: readonly RouteInfo[] | undefined;
+    let tableError: unknown;
+    try {
+      table = typeof options.routes === 'function' ? await options.routes() : options.routes;
+      lastCors = servedBy(table).cors;
+    } catch (error) {
+      tableError = error;
+    }
+
+    // The web ACL comes before routing and authorization: its per-caller rule counts every request that
+    // carries an Authorization header, valid or not.
     if (rateLimited && authorization !== undefined) {
       const decision = rateLimited(authorization);
       if (!decision.ok) return tooMany(decision.retryAfterSeconds, 'per-caller rate limit');
     }
-
-    let table: readonly RouteInfo[];
-    try {
-      table = typeof options.routes === 'function' ? await options.routes() : options.routes;
-    } catch (error) {
-      return fail(
-        502,
-        GATEWAY_MESSAGES.internalServerError,
-        'InternalServerErrorException',
-        `no route table: ${error instanceof Error ? error.message : String(error)}`,
-      );
+    if (!table) {
+      const reason = tableError instanceof Error ? tableError.message : String(tableError);
+      return fail(502, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', `no route table: ${reason}`);
     }
-    const resource = routerFor(table).resource(rawPath);
+
+    const { router, cors } = servedBy(table);
+    const resource = router.resource(rawPath);
     if (method === 'OPTIONS' && resource) {
       const headers: Array<[string, string]> = [
         ['Content-Type', 'application/json'],
         ['x-amzn-RequestId', requestId],
-        ...Object.entries(gatewayPreflightHeaders(origin, options.allowedOrigins)),
+        ...Object.entries(gatewayPreflightHeaders(origin, options.allowedOrigins, cors)),
       ];
       return { response: { status: 200, headers, body: Buffer.alloc(0) }, resource: resource.resource };
     }
@@ -251,7 +260,7 @@ export function createGateway(options: GatewayOptions) {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       result = {
-        response: gatewayResponse(500, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', requestId),
+        response: gatewayResponse(500, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', requestId, lastCors),
         error: reason,
       };
     }
@@ -266,7 +275,7 @@ export function createGateway(options: GatewayOptions) {
       writeResponse(res, response);
     } catch (error) {
       // A header value Node refuses (e.g. a control character) is a malformed result to API Gateway too.
-      response = gatewayResponse(502, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', requestId);
+      response = gatewayResponse(502, GATEWAY_MESSAGES.internalServerError, 'InternalServerErrorException', requestId, lastCors);
       result.error = `invalid response header: ${error instanceof Error ? error.message : String(error)}`;
       if (!res.headersSent) writeResponse(res, response);
       else res.destroy();

@@ -3,18 +3,26 @@
  * segment by segment, a literal segment wins over a `{param}` one, and `{name+}` takes the rest of the
  * path. A path with no resource, or a resource without the method, has no route.
  */
+import { type CorsRoute, corsRouteOf } from '../../functions/contract/cors-policy.ts';
 import type { RouteDefinition } from '../../functions/routes.ts';
 
-/** What the gateway needs of a route (the sandbox reports these from the current build's route table). */
-export type RouteInfo = Pick<RouteDefinition, 'operationId' | 'method' | 'path' | 'handler' | 'adminOnly'>;
+/**
+ * What the gateway needs of a route (the sandbox reports these from the current build's route table):
+ * where it is, which function serves it, and the request headers its preflight must allow.
+ */
+export type RouteInfo = Pick<RouteDefinition, 'operationId' | 'method' | 'path' | 'handler' | 'adminOnly'> &
+  Pick<CorsRoute, 'requestHeaders'>;
 
-export interface RouteMatch<R extends RouteInfo = RouteInfo> {
-  route: R;
-  /** Decoded path parameters, or null when the resource has none (as API Gateway sends them). */
-  pathParameters: Record<string, string> | null;
+/** What routing needs of a route. */
+export type Routable = Pick<RouteDefinition, 'method' | 'path'>;
+
+/** A route table entry as the gateway sees it (plain data: it crosses from the sandbox that loaded the build). */
+export function routeInfoOf(route: RouteDefinition): RouteInfo {
+  const { operationId, method, path, handler, adminOnly } = route;
+  return { operationId, method, path, handler, adminOnly, requestHeaders: corsRouteOf(route).requestHeaders };
 }
 
-export interface ResourceMatch<R extends RouteInfo = RouteInfo> {
+export interface ResourceMatch<R extends Routable = RouteInfo> {
   /** The resource path template, e.g. `/tasks/{taskId}`. */
   resource: string;
   pathParameters: Record<string, string> | null;
@@ -30,14 +38,12 @@ interface Resource<R> {
   methods: Map<string, R>;
 }
 
-export interface Router<R extends RouteInfo = RouteInfo> {
-  /** The resource a path names, whatever the method. */
+export interface Router<R extends Routable = RouteInfo> {
+  /** The resource a path names, whatever the method (its `methods` then say which route serves a method). */
   resource(path: string): ResourceMatch<R> | undefined;
-  /** The route for a method and path. */
-  match(method: string, path: string): RouteMatch<R> | undefined;
 }
 
-export function createRouter<R extends RouteInfo>(routes: readonly R[]): Router<R> {
+export function createRouter<R extends Routable>(routes: readonly R[]): Router<R> {
   const byPath = new Map<string, Resource<R>>();
   for (const route of routes) {
     let resource = byPath.get(route.path);
@@ -64,14 +70,7 @@ export function createRouter<R extends RouteInfo>(routes: readonly R[]): Router<
     return undefined;
   };
 
-  return {
-    resource,
-    match(method, path) {
-      const found = resource(path);
-      const route = found?.methods.get(method.toUpperCase());
-      return found && route ? { route, pathParameters: found.pathParameters } : undefined;
-    },
-  };
+  return { resource };
 }
 
 function parseTemplate(path: string): Segment[] {

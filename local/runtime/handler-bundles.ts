@@ -40,7 +40,7 @@ export function createHandlerBundles(projectRoot: string, stagingDir: string, ca
     const ctx = await esbuild.context({
       ...lambdaEsbuildOptions({ sourcemap: true, requireBanner }),
       absWorkingDir: projectRoot,
-      entryPoints: handlers.map((handler) => ({ in: entryPoint(handler, projectRoot), out: `${handler}/index` })),
+      entryPoints: handlers.map((handler) => ({ in: entryPoint(handler, { root: projectRoot }), out: `${handler}/index` })),
       outdir: stagingDir,
       outExtension: { '.js': '.mjs' },
       write: false,

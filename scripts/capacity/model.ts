@@ -11,7 +11,7 @@
 import { type RouteName, routes } from '../../functions/routes.ts';
 import { MAX_STATUS_SHARDS } from '../../functions/dynamodb/shards.ts';
 import { LAYOUT_CACHE_MS } from '../../functions/dynamodb/status-layout.ts';
-import { PAGE_LIMIT_DEFAULT } from '../../functions/tasks/schemas.ts';
+import { PAGE_LIMIT_DEFAULT } from '../../functions/contract/parameters.ts';
 import { PARTITION_LIMITS, PRICES } from './prices.ts';
 
 export interface Load {

@@ -40,7 +40,7 @@ test.before(async () => {
     env: { ...process.env, ALLOWED_ORIGINS: 'http://localhost:3000' },
   });
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  await waitFor(/Ctrl-C prints it and stops/);
+  await waitFor(/prints it and stops/);
   env = JSON.parse(await readFile(join(dataDir, LOCAL_ENV_FILE), 'utf8')) as LocalEnv;
 });
 

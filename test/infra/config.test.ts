@@ -37,6 +37,7 @@ test('the status index has 2 shards in dev and 8 in prod unless STATUS_SHARDS sa
 });
 
 test('bad values name the variable', () => {
+  assert.throws(() => loadConfig({ LOG_LEVEL: 'verbose' }), /LOG_LEVEL must be one of debug, info, warn, error, got "verbose"/);
   assert.throws(() => loadConfig({ STAGE: 'staging' }), /STAGE must be one of dev, prod/);
   assert.throws(() => loadConfig({ LAMBDA_TIMEOUT_SECONDS: '29' }), /LAMBDA_TIMEOUT_SECONDS must be from 1 to 28/);
   assert.throws(() => loadConfig({ LOG_RETENTION_DAYS: '10' }), /LOG_RETENTION_DAYS must be one of/);

@@ -2,8 +2,8 @@ import { Testing } from 'cdktf';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tableDesign } from '../../functions/dynamodb/table-design.ts';
-import { CORS_ALLOWED_HEADERS } from '../../functions/http/cors.ts';
-import { ADMIN_GROUP, routes } from '../../functions/routes.ts';
+import { fieldNamesOf } from '../../functions/contract/parameters.ts';
+import { ADMIN_GROUP, type RouteDefinition, routes } from '../../functions/routes.ts';
 import { MAX_LAMBDA_TIMEOUT_SECONDS } from '../../infra/config.ts';
 import { AUTHORIZER_IDENTITY_SOURCE, methodSourceArn, resourcePaths } from '../../infra/constructs/api.ts';
 import { fileSha256Base64 } from '../../infra/constructs/functions.ts';
@@ -173,6 +173,22 @@ test('functions get the table name and origins, and only paginated routes get th
   }
 });
 
+test('functions log in Lambda’s JSON format to their own group, with LOG_LEVEL for their own lines', () => {
+  for (const route of routes) {
+    const fn = functionOf(route.handler);
+    assert.is(fn.logging_config.log_format, 'JSON', route.handler);
+    assert.is(fn.logging_config.application_log_level, 'INFO', route.handler);
+    assert.match(fn.logging_config.log_group, /^\$\{aws_cloudwatch_log_group\..+\.name\}$/);
+    assert.is(fn.environment.variables.LOG_LEVEL, 'info', route.handler);
+  }
+  const quiet = synthStack({ LOG_LEVEL: 'warn' }).tf;
+  const warn = resourcesOf(quiet, 'aws_lambda_function').map(([, fn]) => fn);
+  // Lambda's filter stays at INFO (a stricter one would drop the metric lines); the functions filter the rest.
+  for (const fn of warn) assert.equal([fn.logging_config.application_log_level, fn.environment.variables.LOG_LEVEL], ['INFO', 'warn']);
+  const verbose = resourcesOf(synthStack({ LOG_LEVEL: 'DEBUG' }).tf, 'aws_lambda_function').map(([, fn]) => fn);
+  for (const fn of verbose) assert.equal([fn.logging_config.application_log_level, fn.environment.variables.LOG_LEVEL], ['DEBUG', 'debug']);
+});
+
 test('routes that decide on groups verify ID tokens with the pool’s issuer; the others do not get it', () => {
   for (const route of routes) {
     const env = functionOf(route.handler).environment.variables;
@@ -221,8 +237,12 @@ test('the REST API is regional, with one resource per path segment of the route 
   assert.ok(
     Testing.toHaveResourceWithProperties(dev.json, 'aws_api_gateway_rest_api', { endpoint_configuration: { types: ['REGIONAL'] } }),
   );
-  assert.equal(resourcePaths(routes), ['/admin', '/tasks', '/admin/tasks', '/tasks/{taskId}']);
-  assert.equal(resources.map((resource) => resource.path_part).sort(), ['admin', 'tasks', 'tasks', '{taskId}']);
+  const paths = resourcePaths(routes);
+  for (const route of routes) assert.ok(paths.includes(route.path), route.path);
+  for (const path of paths)
+    assert.ok(path.lastIndexOf('/') === 0 || paths.includes(path.slice(0, path.lastIndexOf('/'))), `${path}: parent`);
+  const lastSegment = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  assert.equal(resources.map((resource) => resource.path_part).sort(), paths.map(lastSegment).sort());
 });
 
 test('every route method uses the Cognito authorizer on the Authorization header and a Lambda proxy integration', () => {
@@ -262,10 +282,27 @@ test('every resource answers CORS preflights with a MOCK integration and no auth
   for (const [, response] of resourcesOf(dev.tf, 'aws_api_gateway_integration_response')) {
     const headers = response.response_parameters;
     assert.is(headers['method.response.header.Access-Control-Allow-Origin'], "'http://localhost:3000'");
-    assert.is(headers['method.response.header.Access-Control-Allow-Headers'], `'${CORS_ALLOWED_HEADERS.join(',')}'`);
     assert.is(headers['method.response.header.Vary'], "'Origin'");
+    assertAllowsEveryRoute(headers, 'method.response.header');
   }
 });
+
+/**
+ * Read from the routes' own schemas, not from the CORS policy the stack was built with: every method a
+ * route uses and every header it reads (the token, a body's Content-Type, its declared headers) is allowed.
+ */
+function assertAllowsEveryRoute(parameters: Record<string, string>, prefix: string) {
+  const list = (name: string) => (parameters[`${prefix}.${name}`] ?? '').replace(/^'|'$/g, '').split(',');
+  const methods = list('Access-Control-Allow-Methods');
+  const headers = list('Access-Control-Allow-Headers').map((header) => header.toLowerCase());
+  assert.ok(methods.includes('OPTIONS'), `OPTIONS: ${methods}`);
+  assert.ok(headers.includes('authorization'), `Authorization: ${headers}`);
+  for (const route of routes as readonly RouteDefinition[]) {
+    assert.ok(methods.includes(route.method), `${route.operationId}: ${route.method} not in ${methods}`);
+    const read = [...fieldNamesOf(route.request.headers), ...(route.request.body ? ['content-type'] : [])];
+    for (const header of read) assert.ok(headers.includes(header), `${route.operationId}: ${header} not in ${headers}`);
+  }
+}
 
 test('with several origins the preflight echoes only a listed Origin', () => {
   const several = synthStack({ ALLOWED_ORIGINS: 'https://a.example.com,https://b.example.com' });
@@ -284,6 +321,7 @@ test('gateway errors (4XX, 5XX) carry CORS headers and API Gateway’s own {"mes
   for (const response of responses) {
     assert.is(response.response_parameters['gatewayresponse.header.Access-Control-Allow-Origin'], "'http://localhost:3000'");
     assert.is(response.response_templates['application/json'], '{"message":$context.error.messageString}');
+    assertAllowsEveryRoute(response.response_parameters, 'gatewayresponse.header');
   }
 });
 

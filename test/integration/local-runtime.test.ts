@@ -159,7 +159,14 @@ test('an invocation the gateway gave up on rejects at once and its sandbox is re
 test('the route table comes from the current build, so a new route is picked up without a restart', async ({ runtime, root }) => {
   const before = await runtime.routeTable();
   assert.is(before.adminGroup, 'admins');
-  assert.equal(before.routes[0], { operationId: 'echo', method: 'GET', path: '/echo', handler: 'echo', adminOnly: false });
+  assert.equal(before.routes[0], {
+    operationId: 'echo',
+    method: 'GET',
+    path: '/echo',
+    handler: 'echo',
+    adminOnly: false,
+    requestHeaders: ['Authorization'],
+  });
   await write(
     root,
     'functions/handlers/late.ts',

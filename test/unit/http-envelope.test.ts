@@ -6,20 +6,23 @@ import '../support/env.ts';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { config } from '../../functions/config/env.ts';
+import { config, logLevelOf } from '../../functions/config/env.ts';
 import { handler as adminListTasks } from '../../functions/handlers/admin-list-tasks.ts';
 import { handler as createTask } from '../../functions/handlers/create-task.ts';
 import { handler as deleteTask } from '../../functions/handlers/delete-task.ts';
 import { handler as getTask } from '../../functions/handlers/get-task.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
+import { corsPolicyOf } from '../../functions/contract/cors-policy.ts';
 import { corsHeaders, gatewayPreflightHeaders } from '../../functions/http/cors.ts';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
+import { isLogged } from '../../functions/http/log.ts';
+import { routes } from '../../functions/routes.ts';
 import { headersOf, MAX_BODY_BYTES, queryOf } from '../../functions/http/request.ts';
 import { ddb, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
 import { type EventOptions, makeEvent, USER_A } from '../support/events.ts';
 import { invoke, toResponse } from '../support/invoke.ts';
-import { logLines, rawLogs, requestLogLines } from '../support/logs.ts';
+import { clearLogs, logLines, metricLines, rawLogs, requestLogLines } from '../support/logs.ts';
 
 /** The first origin the functions were configured with (test/support/env.ts). */
 const ALLOWED_ORIGIN = config().allowedOrigins[0] ?? 'https://app.example.com';
@@ -148,7 +151,7 @@ cors('no configured origins: no CORS headers at all', () => {
 });
 
 cors('a preflight names the methods and the request headers, and allows only a listed origin', () => {
-  const result = gatewayPreflightHeaders('https://a.example', ['https://a.example', 'https://b.example']);
+  const result = gatewayPreflightHeaders('https://a.example', ['https://a.example', 'https://b.example'], corsPolicyOf(routes));
 
   assert.ok(result['Access-Control-Allow-Methods']?.includes('PATCH'));
   assert.ok(result['Access-Control-Allow-Headers']?.includes('If-Match'));
@@ -156,7 +159,9 @@ cors('a preflight names the methods and the request headers, and allows only a l
   assert.is(result['Access-Control-Max-Age'], '600');
   assert.is(result['Access-Control-Allow-Origin'], 'https://a.example');
   assert.is(
-    gatewayPreflightHeaders('https://c.example', ['https://a.example', 'https://b.example'])['Access-Control-Allow-Origin'],
+    gatewayPreflightHeaders('https://c.example', ['https://a.example', 'https://b.example'], corsPolicyOf(routes))[
+      'Access-Control-Allow-Origin'
+    ],
     undefined,
   );
 });
@@ -386,6 +391,58 @@ logging('without an API Gateway request id the Lambda request id is used', async
 
   assert.is(response.status, 200);
   assert.is(requestLogLines()[0]?.request_id, 'lambda-req-9');
+});
+
+logging('lines go past console: a runtime that prefixes console output (Lambda’s Text format) leaves them whole', async () => {
+  const original = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const prefixed =
+    (level: string) =>
+    (...args: unknown[]) =>
+      process.stdout.write(`2026-01-01T00:00:00.000Z\treq-test-1\t${level}\t${args.join(' ')}\n`);
+  Object.assign(console, { log: prefixed('INFO'), info: prefixed('INFO'), warn: prefixed('WARN'), error: prefixed('ERROR') });
+  try {
+    await invoke(getTask, { path: '/tasks/x', pathParameters: { taskId: 'x' } });
+  } finally {
+    Object.assign(console, original);
+  }
+
+  assert.is(requestLogLines().length, 1, 'the request line is one JSON object on a line of its own');
+  assert.is(metricLines().length, 1, 'so is the metric line');
+});
+
+logging('a 4xx line names its error code', async () => {
+  await invoke(getTask, { path: '/tasks/x', pathParameters: { taskId: 'x' } });
+
+  assert.is(requestLogLines()[0]?.error_code, 'validation_failed');
+  assert.is(requestLogLines()[0]?.cold_start, false);
+});
+
+logging('LOG_LEVEL is honoured: above info the request lines go, the metric lines and errors stay', async () => {
+  const settings = config();
+  const before = settings.logLevel;
+  settings.logLevel = 'warn';
+  try {
+    await invoke(listTasks, {});
+    assert.is(requestLogLines().length, 0, 'an info line was written at warn');
+    assert.is(metricLines().length, 1);
+
+    clearLogs();
+    ddb.on(QueryCommand).rejects(new Error('boom'));
+    await invoke(listTasks, {});
+    assert.equal(
+      logLines().map((line) => [line.level, line.status]),
+      [['error', 500]],
+    );
+  } finally {
+    settings.logLevel = before;
+  }
+});
+
+logging('LOG_LEVEL names one of debug, info, warn, error (any case), info when unset', () => {
+  assert.is(logLevelOf({}), 'info');
+  assert.is(logLevelOf({ LOG_LEVEL: 'DEBUG' }), 'debug');
+  assert.throws(() => logLevelOf({ LOG_LEVEL: 'trace' }), /LOG_LEVEL must be one of debug, info, warn, error/);
+  assert.ok(isLogged('error', 'warn') && isLogged('warn', 'warn') && !isLogged('info', 'warn') && isLogged('debug', 'debug'));
 });
 
 logging.run();

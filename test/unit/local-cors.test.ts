@@ -1,6 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gatewayPreflightHeaders, gatewayResponseHeaders } from '../../functions/http/cors.ts';
+import { corsPolicyOf } from '../../functions/contract/cors-policy.ts';
+import { gatewayPreflightHeaders as preflight, gatewayResponseHeaders as responseHeaders } from '../../functions/http/cors.ts';
+import { routes } from '../../functions/routes.ts';
+
+const POLICY = corsPolicyOf(routes);
+const gatewayPreflightHeaders = (origin: string | undefined, origins: string[]) => preflight(origin, origins, POLICY);
+const gatewayResponseHeaders = (origins: string[]) => responseHeaders(origins, POLICY);
 
 const test = suite('local gateway CORS (as the infrastructure configures API Gateway)');
 const SEVERAL = ['https://app.example.com', 'http://localhost:5173'];

@@ -3,10 +3,13 @@ import { createServer, request, type Server } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { routes } from '../../functions/routes.ts';
+import { routes as routeTable } from '../../functions/routes.ts';
 import type { Authorizer } from '../../local/gateway/authorizer.ts';
 import { createGateway, type GatewayOptions, type Invoke } from '../../local/gateway/gateway.ts';
+import { routeInfoOf } from '../../local/gateway/routing.ts';
 import { close, listen } from '../../local/net.ts';
+
+const routes = routeTable.map(routeInfoOf);
 import { postHeadersOnly } from '../support/raw-http.ts';
 
 interface Context {

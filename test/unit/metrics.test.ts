@@ -14,7 +14,7 @@ import { defineHandler } from '../../functions/http/handler.ts';
 import { DIMENSION, METRIC, METRICS_NAMESPACE, metricsDocument, OUTCOME_METRIC } from '../../functions/http/metrics.ts';
 import { route } from '../../functions/routes.ts';
 import { fingerprintOf } from '../../functions/tasks/service.ts';
-import { DomainError } from '../../functions/tasks/errors.ts';
+import { QuotaExceededError } from '../../functions/tasks/errors.ts';
 import { conditionFailed, ddb, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
 import { USER_A } from '../support/events.ts';
 import { invoke } from '../support/invoke.ts';
@@ -158,7 +158,7 @@ outcomes('a first create is not a replay', async () => {
 
 outcomes('any error code is counted, and quota_exceeded also as QuotaRefusals', async () => {
   const refusing = defineHandler(route('createTask'), async () => {
-    throw new DomainError(409, 'quota_exceeded', 'Too many tasks');
+    throw new QuotaExceededError(3);
   });
 
   const response = await invoke(refusing, { method: 'POST', path: '/tasks', body: { title: 'x' } });

@@ -212,6 +212,7 @@ const settings = (overrides: Partial<FunctionConfig>): FunctionConfig => ({
   statusShards: 1,
   allowedOrigins: [],
   serviceName: 'task-api-test',
+  logLevel: 'info',
   pageTokenKeyVersion: 1,
   pageTokenTtlSeconds: DEFAULT_PAGE_TOKEN_TTL_SECONDS,
   maxTasksPerUser: 10_000,

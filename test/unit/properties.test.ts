@@ -1,7 +1,8 @@
 /**
  * Property-based tests: random bodies, headers, query strings, path parameters and claims thrown at
- * every handler. Whatever comes in, nothing comes out as a 500, every answer uses the one envelope
- * and the route's declared statuses, and no internal attribute ever leaves.
+ * every handler. Whatever comes in, nothing comes out as a 500, every answer uses the one envelope, an
+ * error code the route declares with the status the error catalogue gives it, and no internal
+ * attribute ever leaves.
  */
 import '../support/env.ts';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -15,7 +16,8 @@ import { handler as getTask } from '../../functions/handlers/get-task.ts';
 import { handler as listTasks } from '../../functions/handlers/list-tasks.ts';
 import { handler as updateTask } from '../../functions/handlers/update-task.ts';
 import type { LambdaHandler } from '../../functions/http/handler.ts';
-import { type RouteName, route, routes } from '../../functions/routes.ts';
+import { ERROR_CATALOGUE, type ErrorCode, errorCodesOf, INTERNAL_ERROR_CODE } from '../../functions/contract/errors.ts';
+import { type RouteDefinition, type RouteName, route, routes } from '../../functions/routes.ts';
 import { conditionFailed, ddb, INTERNAL_ATTRIBUTES, makeTask, newTaskId, resetMocks, storedItem } from '../support/ddb.ts';
 import { makeEvent, SERVER_OWNED_FIELDS, USER_A } from '../support/events.ts';
 import { idToken } from '../support/id-tokens.ts';
@@ -24,17 +26,9 @@ import { type Response, toResponse } from '../support/invoke.ts';
 const HANDLERS: Record<RouteName, LambdaHandler> = { createTask, listTasks, getTask, updateTask, deleteTask, adminListTasks };
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 150);
 
-/** Which error codes go with which status. */
-const CODES: Record<number, string[]> = {
-  400: ['validation_failed', 'invalid_json'],
-  401: ['unauthorized'],
-  403: ['forbidden'],
-  404: ['not_found'],
-  409: ['idempotency_key_reused', 'quota_exceeded'],
-  412: ['precondition_failed'],
-  413: ['payload_too_large'],
-  415: ['unsupported_media_type'],
-};
+/** The error codes a route may answer with, short of a failure (`internal` is what these tests rule out). */
+const expectedCodes = (operationId: RouteName): ErrorCode[] =>
+  errorCodesOf(route(operationId) as RouteDefinition).filter((code) => code !== INTERNAL_ERROR_CODE);
 
 // --- arbitraries -------------------------------------------------------------------------------------
 const FIELD_NAMES = ['title', 'description', 'status', ...SERVER_OWNED_FIELDS, '__proto__', 'constructor'];
@@ -139,10 +133,19 @@ const request = fc.record({
     { weight: 3, arbitrary: fc.constant<string[] | null>(['admin']) },
     { weight: 1, arbitrary: fc.constantFrom<string[] | null>(null, ['admin', 'editors'], ['editors'], ['readers,admin']) },
   ),
-  /** What DynamoDB does: answer with nothing, hold an item, fail the write's condition (with or without the old item). */
-  store: fc.constantFrom('empty', 'item', 'conditionFailed', 'stale'),
 });
 type RandomRequest = typeof request extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * What DynamoDB does: answer with nothing, hold an item, fail the write's condition without the old item,
+ * or fail it with the old item (`stale`: the version changed). `stale` only for routes whose writes are
+ * conditional on If-Match, the only ones that can answer its precondition_failed.
+ */
+type Store = 'empty' | 'item' | 'conditionFailed' | 'stale';
+const storeFor = (operationId: RouteName): fc.Arbitrary<Store> =>
+  expectedCodes(operationId).includes('precondition_failed')
+    ? fc.constantFrom<Store>('empty', 'item', 'conditionFailed', 'stale')
+    : fc.constantFrom<Store>('empty', 'item', 'conditionFailed');
 
 function eventFor(operationId: RouteName, input: RandomRequest) {
   const { method, path } = route(operationId);
@@ -168,7 +171,7 @@ function eventFor(operationId: RouteName, input: RandomRequest) {
   return event;
 }
 
-function arrangeStore(store: RandomRequest['store']) {
+function arrangeStore(store: Store) {
   resetMocks();
   const item = storedItem(USER_A, makeTask({ version: 2 }));
   if (store === 'item') {
@@ -198,8 +201,8 @@ function arrangeStore(store: RandomRequest['store']) {
 
 /** Every rule an answer must keep, whatever the request. */
 function assertWellFormed(operationId: RouteName, response: Response) {
-  const declared = route(operationId);
-  const allowed = [declared.success.status, 400, 401, ...declared.errors];
+  const codes = expectedCodes(operationId);
+  const allowed: number[] = [route(operationId).success.status, ...codes.map((code) => ERROR_CATALOGUE[code].status)];
   assert.ok(
     allowed.includes(response.status),
     `${operationId} answered ${response.status} (declared: ${allowed.join(', ')}): ${response.raw.slice(0, 300)}`,
@@ -212,10 +215,9 @@ function assertWellFormed(operationId: RouteName, response: Response) {
   if (operationId !== 'adminListTasks') assert.not.ok(response.raw.includes('"owner_id"'), 'owner_id leaked');
   if (response.status >= 400) {
     assert.equal(Object.keys(response.body).sort(), ['error', 'request_id']);
-    assert.ok(
-      CODES[response.status]?.includes(response.body.error.code),
-      `status ${response.status} with code ${response.body.error.code}`,
-    );
+    const code = response.body.error.code as ErrorCode;
+    assert.ok(codes.includes(code), `${operationId} answered code ${code} (declared: ${codes.join(', ')})`);
+    assert.is(ERROR_CATALOGUE[code].status, response.status, `status ${response.status} with code ${code}`);
     assert.type(response.body.error.message, 'string');
     const { details } = response.body.error;
     if (details !== undefined) {
@@ -234,8 +236,8 @@ const fuzz = suite('random requests never get a 500');
 for (const { operationId } of routes) {
   fuzz(`${operationId}: random bodies, headers, query strings, ids and claims`, async () => {
     await fc.assert(
-      fc.asyncProperty(request, async (input) => {
-        arrangeStore(input.store);
+      fc.asyncProperty(request, storeFor(operationId), async (input, store) => {
+        arrangeStore(store);
         const response = toResponse(await HANDLERS[operationId](eventFor(operationId, input)));
         assertWellFormed(operationId, response);
       }),
@@ -314,5 +316,33 @@ valid('any unknown body field is named in the 400, and nothing is written', asyn
     { numRuns: RUNS },
   );
 });
+
+for (const { operationId } of routes.filter(({ operationId }) => expectedCodes(operationId).includes('precondition_failed'))) {
+  valid(`${operationId}: any If-Match version the task no longer has → 412 precondition_failed`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.boolean(), async (version, quoted) => {
+        arrangeStore('stale');
+        const event = eventFor(operationId, {
+          rawBody: JSON.stringify({ status: 'done' }),
+          base64: false,
+          contentType: 'application/json',
+          idempotencyKey: null,
+          ifMatch: quoted ? `"${version}"` : String(version),
+          origin: null,
+          query: null,
+          taskId: newTaskId(),
+          sub: USER_A,
+          groups: [],
+        });
+
+        const response = toResponse(await HANDLERS[operationId](event));
+
+        assert.is(response.status, 412, response.raw);
+        assert.is(response.body.error.code, 'precondition_failed');
+      }),
+      { numRuns: RUNS },
+    );
+  });
+}
 
 valid.run();

