@@ -4,7 +4,7 @@
  * dashboard read the same names from this module, so a metric cannot be renamed on one side only.
  *
  * Hand-written rather than @aws-lambda-powertools/metrics: with Powertools' logger and metrics the
- * paginated handlers' bundles grow from 287.7 KB to 318.9 KB, over the 300 KB budget (README, "Metrics,
+ * paginated handlers' bundles grew from 287.7 KB to 318.9 KB, over the bundle budget (README, "Metrics,
  * logs and traces"). This is the part of the format the functions need, and nothing more.
  */
 
