@@ -222,13 +222,23 @@ function firstLine<T>(child: ChildProcess): Promise<T> {
 
 function nextMessage<K extends DirectMessage['type']>(child: ChildProcess, type: K): Promise<Extract<DirectMessage, { type: K }>> {
   return new Promise((resolve, reject) => {
+    // Each wait removes its own listeners once settled: the bench waits many times on one child.
+    const settle = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      child.off('error', reject);
+    };
     const onMessage = (message: DirectMessage) => {
       if (message.type !== type) return;
-      child.off('message', onMessage);
+      settle();
       resolve(message as Extract<DirectMessage, { type: K }>);
     };
+    const onExit = (code: number | null) => {
+      settle();
+      reject(new Error(`the direct bench exited (code ${code}) before sending ${type}`));
+    };
     child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`the direct bench exited (code ${code}) before sending ${type}`)));
+    child.once('exit', onExit);
     child.once('error', reject);
   });
 }
