@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../infra/config.ts';
-import { addToAdminGroup, confirm, logIn, signUp } from '../local/cli/cognito.ts';
-import type { Target } from '../local/cli/target.ts';
-import { type LocalStack, startLocal } from '../local/server.ts';
+import { startLocal } from '../local/server.ts';
 import { OPENAPI_PATH } from './openapi.ts';
+import { localUserToken } from './local-user.ts';
 import { withTool } from './rehearsal/tools.ts';
 
 export const FUZZ_CONFIG = join(REPO_ROOT, 'scripts', 'api-fuzz', 'schemathesis.toml');
@@ -36,26 +35,6 @@ export interface FuzzResult {
   warnings: string[];
   /** schemathesis's own output, for a failure's details. */
   output: string;
-}
-
-/** A user of the stack's pool, signed up, confirmed and logged in: their ID token. */
-async function userToken(stack: LocalStack, name: string, admin: boolean): Promise<string> {
-  const target: Target = {
-    kind: 'local',
-    name: 'local',
-    apiUrl: stack.url,
-    cognitoEndpoint: stack.cognitoEndpoint,
-    region: stack.region,
-    userPoolId: stack.userPoolId,
-    clientId: stack.clientId,
-    // Never written: these calls return the login, the CLI's session file is not involved.
-    sessionFile: '/dev/null',
-  };
-  const email = `${name}-${process.pid}@example.com`;
-  await signUp(target, email, PASSWORD);
-  await confirm(target, email);
-  if (admin) await addToAdminGroup(target, email);
-  return (await logIn(target, email, PASSWORD)).idToken;
 }
 
 /** A Web Fuzzing Commons auth document: one entry per user, with the raw ID token API Gateway expects. */
@@ -111,7 +90,12 @@ export async function apiFuzz(schemathesis: string, extraArgs: readonly string[]
   const stack = await startLocal({ port: 0, memory: true, quiet: true, limits: { rateLimit: false } });
   try {
     const tokens = Object.fromEntries(
-      await Promise.all(USERS.map(async (name) => [name, await userToken(stack, name, name === ADMIN)] as const)),
+      await Promise.all(
+        USERS.map(
+          async (name) =>
+            [name, await localUserToken(stack, `${name}-${process.pid}@example.com`, PASSWORD, { admin: name === ADMIN })] as const,
+        ),
+      ),
     );
     const authFile = join(work, 'auth.json');
     await writeFile(authFile, wfcAuth(tokens), { mode: 0o600 });

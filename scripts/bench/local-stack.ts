@@ -8,14 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocal } from '../../local/server.ts';
-
-export interface LocalStackAddresses {
-  url: string;
-  cognitoEndpoint: string;
-  region: string;
-  userPoolId: string;
-  clientId: string;
-}
+import type { LocalStackAddresses } from '../local-user.ts';
 
 // A folder of its own: a throw-away stack must not touch the default folder's local-env.json.
 const dataDir = await mkdtemp(join(tmpdir(), 'task-api-bench-stack-'));

@@ -15,18 +15,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  AdminConfirmSignUpCommand,
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import autocannon from 'autocannon';
 import { bundleHandler, ROOT } from '../bundle.ts';
 import { median } from '../bench-baseline.ts';
 import type { DirectMessage, DirectRequest } from './direct-floor.ts';
 import type { LoadResult } from './load.ts';
-import type { LocalStackAddresses } from './local-stack.ts';
+import { type LocalStackAddresses, localUserToken } from '../local-user.ts';
 
 /**
  * Issue 11's goal: a request through local mode costs at most twice its floor. The enforced budget is 3x:
@@ -147,7 +141,7 @@ function medianLoad(slices: readonly LoadResult[]): LoadResult {
 
 /** A user with a token and TASKS tasks in the stack, and the routes to load. */
 async function localRoutes(stack: LocalStackAddresses): Promise<LocalRoute[]> {
-  const token = await signUp(stack);
+  const token = await localUserToken(stack, `bench-${process.pid}@example.com`, 'Correct-Horse-9-battery');
   const headers = { Authorization: token, 'Content-Type': 'application/json' };
   let taskId = '';
   for (let index = 0; index < TASKS; index += 1) {
@@ -180,29 +174,6 @@ async function cannon(
     );
   }
   return { requestsPerSecond: answered / result.duration, p50Ms: result.latency.p50, requests: answered };
-}
-
-async function signUp(stack: LocalStackAddresses): Promise<string> {
-  const cognito = new CognitoIdentityProviderClient({
-    region: stack.region,
-    endpoint: stack.cognitoEndpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const [Username, Password] = [`bench-${process.pid}@example.com`, 'Correct-Horse-9-battery'];
-  await cognito.send(
-    new SignUpCommand({ ClientId: stack.clientId, Username, Password, UserAttributes: [{ Name: 'email', Value: Username }] }),
-  );
-  await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: stack.userPoolId, Username }));
-  const auth = await cognito.send(
-    new InitiateAuthCommand({
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      ClientId: stack.clientId,
-      AuthParameters: { USERNAME: Username, PASSWORD: Password },
-    }),
-  );
-  const token = auth.AuthenticationResult?.IdToken;
-  if (!token) throw new Error('Cognito gave no ID token');
-  return token;
 }
 
 function firstLine<T>(child: ChildProcess): Promise<T> {

@@ -7,15 +7,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AdminConfirmSignUpCommand,
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LOCAL_ENV_FILE, type LocalEnv, PROJECT_ROOT } from '../../local/server.ts';
+import { createUser } from './support/stack.ts';
 
 let child: ChildProcessWithoutNullStreams;
 let dataDir = '';
@@ -50,24 +45,7 @@ test.after(async () => {
 });
 
 test('the functions’ metric lines appear in local mode’s output; SIGUSR2 and SIGINT print the per-route summary', async () => {
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: env.cognitoEndpoint,
-    region: env.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const [Username, Password] = ['signals@example.com', 'Correct-Horse-9-battery'];
-  await cognito.send(
-    new SignUpCommand({ ClientId: env.clientId, Username, Password, UserAttributes: [{ Name: 'email', Value: Username }] }),
-  );
-  await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: env.userPoolId, Username }));
-  const auth = await cognito.send(
-    new InitiateAuthCommand({
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      ClientId: env.clientId,
-      AuthParameters: { USERNAME: Username, PASSWORD: Password },
-    }),
-  );
-  const token = auth.AuthenticationResult?.IdToken as string;
+  const { idToken: token } = await createUser(env, 'signals');
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${env.apiUrl}${path}`, { ...init, headers: { Authorization: token, 'Content-Type': 'application/json', ...init.headers } });
 

@@ -56,7 +56,10 @@ export async function stopStack(fixture: Fixture | undefined, options: { keepDat
   if (!options.keepData) await rm(fixture.dataDir, { recursive: true, force: true });
 }
 
-export function cognito(stack: LocalStack): CognitoIdentityProviderClient {
+/** Where a stack's user pool answers: a LocalStack, or the local-env.json of one started as a process. */
+export type UserPoolAddresses = Pick<LocalStack, 'region' | 'cognitoEndpoint' | 'clientId' | 'userPoolId'>;
+
+export function cognito(stack: UserPoolAddresses): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({
     region: stack.region,
     endpoint: stack.cognitoEndpoint,
@@ -79,7 +82,7 @@ export function uniqueEmail(name: string): string {
   return `${name}-${process.pid}-${Date.now()}-${counter}@example.com`;
 }
 
-export async function logIn(stack: LocalStack, email: string, password = PASSWORD): Promise<User> {
+export async function logIn(stack: UserPoolAddresses, email: string, password = PASSWORD): Promise<User> {
   const result = await cognito(stack).send(
     new InitiateAuthCommand({
       AuthFlow: 'USER_PASSWORD_AUTH',
@@ -99,7 +102,7 @@ export async function logIn(stack: LocalStack, email: string, password = PASSWOR
 }
 
 /** Sign up, confirm (as an administrator would), optionally join the admin group, and log in. */
-export async function createUser(stack: LocalStack, name: string, options: { admin?: boolean } = {}): Promise<User> {
+export async function createUser(stack: UserPoolAddresses, name: string, options: { admin?: boolean } = {}): Promise<User> {
   const email = uniqueEmail(name);
   const client = cognito(stack);
   await client.send(
