@@ -41,7 +41,17 @@ export interface RunOptions {
   awsEndpoint: string;
   /** Lines of each step's output go here (default: discarded, kept for the error on failure). */
   log?: (line: string) => void;
+  /**
+   * The jobs this one `needs`, finished (and checked). GitHub starts a job only then; here the steps
+   * before its first step that reaches AWS or an earlier job's artifacts (checkout, tool setup, `npm ci`)
+   * may run ahead, as they depend on nothing those jobs do. Every step that could see their effects
+   * still runs after them, in the workflow's order.
+   */
+  needs?: Promise<unknown>;
 }
+
+/** The actions a job's steps may only run after the jobs it needs: they reach AWS or those jobs' artifacts. */
+const AFTER_NEEDS = new Set(['aws-actions/configure-aws-credentials', 'actions/download-artifact', 'actions/github-script']);
 
 export interface JobResult {
   /** false when the job's `if:` is false. */
@@ -53,8 +63,9 @@ export interface JobResult {
   steps: string[];
 }
 
+/** A workflow of .github/workflows by file name (or, for tests, by absolute path). */
 export function loadWorkflow(name: string): Json {
-  return parse(readFileSync(join(REPO_ROOT, '.github', 'workflows', name), 'utf8'), { strict: true, uniqueKeys: true });
+  return parse(readFileSync(resolve(REPO_ROOT, '.github', 'workflows', name), 'utf8'), { strict: true, uniqueKeys: true });
 }
 
 /** A path into an object, for `${{ vars.X }}`, `${{ github.event.pull_request.number }}`, `${{ env.X }}`. */
@@ -192,6 +203,11 @@ async function githubScript(script: string, workspace: string, env: Record<strin
   }
 }
 
+/** A `run:` step other than installing the dependencies: it may read AWS or what earlier jobs left. */
+function isAfterSetup(run: unknown): boolean {
+  return String(run).trim() !== 'npm ci';
+}
+
 const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS'];
 
 export async function runJob(options: RunOptions): Promise<JobResult> {
@@ -241,7 +257,12 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
     return added;
   };
 
+  let needsMet = false;
   for (const [index, step] of (job.steps ?? []).entries()) {
+    if (!needsMet && (step.run === undefined ? AFTER_NEEDS.has(String(step.uses).replace(/@.*$/, '')) : isAfterSetup(step.run))) {
+      await options.needs;
+      needsMet = true;
+    }
     const scope = { ...baseScope, env };
     const label = step.name ?? step.uses ?? String(step.run).split('\n')[0];
     if (!condition(step.if, scope)) continue;

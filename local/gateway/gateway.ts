@@ -94,18 +94,27 @@ export function createGateway(options: GatewayOptions) {
   /** The CORS policy of the last route table seen: for answers given before (or without) this request's table. */
   let lastCors: CorsPolicy = corsPolicy([]);
 
+  // The CORS headers of the gateway's own answers depend on the route table's policy only: once per policy.
+  const gatewayCors = new WeakMap<CorsPolicy, Array<[string, string]>>();
+  const gatewayCorsOf = (cors: CorsPolicy) => {
+    let headers = gatewayCors.get(cors);
+    if (!headers) {
+      headers = Object.entries(gatewayResponseHeaders(options.allowedOrigins, cors));
+      gatewayCors.set(cors, headers);
+    }
+    return headers;
+  };
   const gatewayResponse = (status: number, message: string, errorType: string, requestId: string, cors: CorsPolicy): HttpResponse => {
     const headers: Array<[string, string]> = [
       ['Content-Type', 'application/json'],
       ['x-amzn-RequestId', requestId],
       ['x-amzn-ErrorType', errorType],
-      ...Object.entries(gatewayResponseHeaders(options.allowedOrigins, cors)),
+      ...gatewayCorsOf(cors),
     ];
     return { status, headers, body: Buffer.from(JSON.stringify({ message })) };
   };
 
   async function answer(req: IncomingMessage, requestId: string, body: BodyReader): Promise<GatewayAnswer> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
     const origin = header(req, 'origin');
@@ -195,7 +204,7 @@ export function createGateway(options: GatewayOptions) {
       const request: IncomingRequest = {
         method,
         rawPath,
-        rawQuery: url.search.slice(1),
+        rawQuery: new URL(req.url ?? '/', 'http://localhost').search.slice(1),
         rawHeaders: req.rawHeaders,
         body: payload,
         sourceIp: normalizeIp(req.socket.remoteAddress),

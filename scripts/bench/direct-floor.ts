@@ -18,11 +18,19 @@ import { localStatusShards } from '../../local/server.ts';
 import { ensureTable, startDynamoDb } from '../../local/storage/dynamodb.ts';
 import { closedLoop, type LoadResult } from './load.ts';
 
-export type DirectMessage = { type: 'ready'; floorUrl: string; routes: string[] } | { type: 'measured'; result: LoadResult };
-export interface DirectRequest {
-  route: string;
-  connections: number;
-  seconds: number;
+export type DirectMessage =
+  | { type: 'ready'; floorUrl: string; routes: string[] }
+  | { type: 'measured'; result: LoadResult }
+  | { type: 'answering' };
+/** The answer the bare server gives (local mode's own, byte for byte), or a measurement of a route's handler. */
+export type DirectRequest =
+  | { type: 'answer'; answer: FloorAnswer }
+  | { type: 'measure'; route: string; connections: number; seconds: number };
+export interface FloorAnswer {
+  status: number;
+  /** As local mode sent them, but those Node's server writes itself (Date, Connection, Keep-Alive, Content-Length). */
+  headers: Array<[string, string]>;
+  body: string;
 }
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<{ statusCode: number; body: string }>;
@@ -98,16 +106,26 @@ const routes: Array<[string, Handler, APIGatewayProxyEvent]> = [
 ];
 const byName = new Map(routes.map(([name, handler, proxyEvent]) => [name, () => call(handler, proxyEvent, 200).then(() => undefined)]));
 
-// The floor of an answer the gateway gives by itself: Node's HTTP server giving the same bytes.
-const unauthorized = Buffer.from(JSON.stringify({ message: 'Unauthorized' }));
+// The floor of an answer the gateway gives by itself: Node's HTTP server giving the same bytes (the
+// parent sends local mode's answer before measuring), so that only the gateway's own work is compared.
+let floorAnswer: FloorAnswer = { status: 401, headers: [['Content-Type', 'application/json']], body: '{"message":"Unauthorized"}' };
+let floorBody = Buffer.from(floorAnswer.body);
 const floor = createServer((_req, res) => {
-  res.writeHead(401, { 'Content-Type': 'application/json', 'Content-Length': unauthorized.byteLength });
-  res.end(unauthorized);
+  for (const [name, value] of floorAnswer.headers) res.setHeader(name, value);
+  res.setHeader('Content-Length', floorBody.byteLength);
+  res.writeHead(floorAnswer.status);
+  res.end(floorBody);
 });
 send({ type: 'ready', floorUrl: `http://127.0.0.1:${await listen(floor, 0, '127.0.0.1')}`, routes: [...byName.keys()] });
 
 // Measured on request, so that the parent can alternate these slices with local mode's.
 process.on('message', (message: DirectRequest) => {
+  if (message.type === 'answer') {
+    floorAnswer = message.answer;
+    floorBody = Buffer.from(floorAnswer.body);
+    send({ type: 'answering' });
+    return;
+  }
   const once = byName.get(message.route);
   if (!once) throw new Error(`no route ${message.route}`);
   void closedLoop(once, message.connections, message.seconds).then((result) => send({ type: 'measured', result }));

@@ -65,7 +65,9 @@ if (motoServer) {
     const bucket = 'task-api-pr-state';
     await createStateBucket(moto.endpoint, bucket);
     const s3 = new S3Client({ ...clientConfig(moto.endpoint, REHEARSAL_REGION), forcePathStyle: true });
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'task-api/dev/terraform.tfstate.tflock', Body: '{"ID":"a-running-deploy"}' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'task-api/dev/terraform.tfstate.tflock', Body: '{"ID":"a-running-deploy"}' }),
+    );
     const contexts: Contexts = {
       vars: { ...devVars, TF_STATE_BUCKET: bucket, DEV_ALLOWED_ORIGINS: 'http://localhost:3000' },
       github: {
@@ -78,16 +80,38 @@ if (motoServer) {
     return runJob({ workflow: 'pull-request.yml', job: 'plan', contexts, artifactDir, awsEndpoint: moto.endpoint, log });
   }
 
+  /** Each job after the one it needs (its checkout and `npm ci` may run ahead: see RunOptions.needs). */
   async function deployChain() {
-    const run = (job: string, vars: Record<string, string>) =>
-      runJob({ workflow: 'deploy.yml', job, contexts: { vars, github: main }, artifactDir, awsEndpoint: moto.endpoint, log });
-    const dev = await run('deploy-dev', devVars);
-    const devFunctions = await Promise.all(routes.map((route) => functionExists(`task-api-dev-${route.handler}`)));
-    const plan = await run('plan-prod', prodVars);
-    const prodBeforeApply = await functionExists(`task-api-prod-${routes[0]?.handler}`);
-    const apply = await run('deploy-prod', prodVars);
+    const run = (job: string, vars: Record<string, string>, needs?: Promise<unknown>) =>
+      runJob({
+        workflow: 'deploy.yml',
+        job,
+        contexts: { vars, github: main },
+        artifactDir,
+        awsEndpoint: moto.endpoint,
+        log,
+        ...(needs ? { needs } : {}),
+      });
+    const dev = run('deploy-dev', devVars).then(async (result) => ({
+      result,
+      functions: await Promise.all(routes.map((route) => functionExists(`task-api-dev-${route.handler}`))),
+    }));
+    const plan = run('plan-prod', prodVars, dev).then(async (result) => ({
+      result,
+      prodBeforeApply: await functionExists(`task-api-prod-${routes[0]?.handler}`),
+    }));
+    const apply = run('deploy-prod', prodVars, plan);
+    // A failed job fails the chain once: the jobs waiting on it stop there too.
+    const [devDone, planDone, applied] = await Promise.all([dev, plan, apply]);
     const prodFunctions = await Promise.all(routes.map((route) => functionExists(`task-api-prod-${route.handler}`)));
-    return { dev, devFunctions, plan, prodBeforeApply, apply, prodFunctions };
+    return {
+      dev: devDone.result,
+      devFunctions: devDone.functions,
+      plan: planDone.result,
+      prodBeforeApply: planDone.prodBeforeApply,
+      apply: applied,
+      prodFunctions,
+    };
   }
 
   test('PR plan job (state locked by a deploy) posts its plan; deploy-dev -> plan-prod -> deploy-prod apply to moto', async () => {
@@ -98,7 +122,10 @@ if (motoServer) {
     const [body] = pr.comments as [string];
     assert.ok(body.startsWith('<!-- cdktf-plan -->\n### cdktf plan (dev)\nPlan: '), body.slice(0, 200));
     assert.match(body, /Plan: \d+ to add, 0 to change, 0 to destroy\./);
-    assert.match(body, /<details><summary>Full plan<\/summary>\n\n```\n[\s\S]*# aws_api_gateway_rest_api\.api_rest-api_\w+ will be created/);
+    assert.match(
+      body,
+      /<details><summary>Full plan<\/summary>\n\n```\n[\s\S]*# aws_api_gateway_rest_api\.api_rest-api_\w+ will be created/,
+    );
     assert.ok(body.length < 61_000, 'GitHub comments are limited: a long plan is cut, its summary line kept');
 
     assert.ok(deploy.dev.ran);
