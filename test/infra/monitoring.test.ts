@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { routes } from '../../functions/routes.ts';
 import { Monitoring, savedQueryName } from '../../infra/constructs/monitoring.ts';
 import { ALARM_KINDS, MIN_REQUESTS_FOR_RATE, RUNBOOK_PATH } from '../../infra/monitoring/alarms.ts';
-import { PROD_ENV, resourcesOf, synthStack, testConfig } from './support.ts';
+import { PROD_ENV, resourcesOf, synthStack, testApp, testConfig } from './support.ts';
 
 const dev = synthStack().tf;
 const prod = synthStack(PROD_ENV).tf;
@@ -254,7 +254,7 @@ test('the functions’ metrics are per stage: each function names its stack as t
 /** The construct alone, with fake names: how the stack wires the web ACL once it exists. */
 function monitoringWith(webAcl?: { name: string }): Json {
   const config = testConfig();
-  const app = Testing.app();
+  const app = testApp();
   const stack = new TerraformStack(app, 'monitoring-only');
   new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
   new Monitoring(stack, 'monitoring', {

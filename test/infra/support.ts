@@ -2,10 +2,10 @@
  * Shared set-up for the infra suites: the bundles the stack needs, a synthesized stack, and where
  * terraform and the provider mirror are.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
+import { type App, Testing } from 'cdktf';
 import { type InfraConfig, loadConfig } from '../../infra/config.ts';
 import { TaskApiStack } from '../../infra/stack.ts';
 import { ensureDist } from '../../scripts/dist.ts';
@@ -17,6 +17,20 @@ export { ensureDist } from '../../scripts/dist.ts';
 export function testConfig(env: NodeJS.ProcessEnv = {}): InfraConfig {
   const dist = ensureDist();
   return loadConfig({ DIST_DIR: dist, AWS_REGION: 'eu-west-1', ...env });
+}
+
+let appOutdir: string | undefined;
+/**
+ * Testing.app(), in one folder per test process that is removed when the process exits: left to itself,
+ * each call makes a `cdktf.outdir.*` folder in the temp folder and never removes it (1,300 after a day here).
+ */
+export function testApp(): App {
+  if (!appOutdir) {
+    const dir = mkdtempSync(join(tmpdir(), 'task-api-cdktf-app-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    appOutdir = dir;
+  }
+  return Testing.app({ outdir: appOutdir });
 }
 
 /** A valid prod configuration: what prod requires, with the README's example values. */
@@ -31,7 +45,7 @@ export interface Synthesized {
 
 export function synthStack(env: NodeJS.ProcessEnv = {}): Synthesized {
   const config = testConfig(env);
-  const app = Testing.app();
+  const app = testApp();
   const stack = new TaskApiStack(app, config.prefix, { config });
   const json = Testing.synth(stack);
   return { json, tf: JSON.parse(json) };

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { routes } from '../../functions/routes.ts';
 import { TaskApiStack } from '../../infra/stack.ts';
 import { TERRAFORM_ENV } from '../../scripts/terraform.ts';
-import { findPluginDir, findTerraform, inCi, tempDir, testConfig } from './support.ts';
+import { findPluginDir, findTerraform, inCi, tempDir, testApp, testConfig } from './support.ts';
 
 const terraform = findTerraform();
 const pluginDir = findPluginDir();
@@ -54,7 +54,7 @@ function run(args: string[]): string {
 if (runnable) {
   test.before(() => {
     const config = testConfig({ TASK_API_OFFLINE: 'true' });
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TaskApiStack(app, config.prefix, { config });
     const outdir = Testing.fullSynth(stack);
     workDir = tempDir('task-api-plan-');

@@ -26,7 +26,7 @@ import { buildAll } from '../../scripts/build.ts';
 import { handlerNames } from '../../scripts/bundle.ts';
 import { buildOpenApiDocument } from '../../scripts/openapi.ts';
 import { archiveTaskRoute, FIXTURE_HANDLERS_DIR } from '../fixtures/archive-route.ts';
-import { resourcesOf, testConfig } from '../infra/support.ts';
+import { resourcesOf, testApp, testConfig } from '../infra/support.ts';
 
 const ROUTES: readonly RouteDefinition[] = [...routes, archiveTaskRoute];
 const ORIGIN = 'https://app.example.com';
@@ -51,7 +51,7 @@ test.before(async (context) => {
   }
   await buildAll({ routes: ROUTES, handlersDir: FIXTURE_HANDLERS_DIR, handlers: [archiveTaskRoute.handler], outDir: context.dist });
 
-  const stack = new TaskApiStack(Testing.app(), config.prefix, { config: { ...config, distDir: context.dist }, routes: ROUTES });
+  const stack = new TaskApiStack(testApp(), config.prefix, { config: { ...config, distDir: context.dist }, routes: ROUTES });
   context.tf = JSON.parse(Testing.synth(stack));
 
   // Local mode's gateway with the same table, invoking the new route's bundle as built for Lambda.
