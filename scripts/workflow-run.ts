@@ -50,8 +50,8 @@ export interface RunOptions {
   needs?: Promise<unknown>;
 }
 
-/** The actions a job's steps may only run after the jobs it needs: they reach AWS or those jobs' artifacts. */
-const AFTER_NEEDS = new Set(['aws-actions/configure-aws-credentials', 'actions/download-artifact', 'actions/github-script']);
+/** The actions that only prepare the runner: they read nothing a needed job leaves (AWS, artifacts, GitHub). */
+const SET_UP_ACTIONS = new Set(['actions/checkout', 'actions/setup-node', 'actions/setup-python', 'hashicorp/setup-terraform']);
 
 export interface JobResult {
   /** false when the job's `if:` is false. */
@@ -203,9 +203,9 @@ async function githubScript(script: string, workspace: string, env: Record<strin
   }
 }
 
-/** A `run:` step other than installing the dependencies: it may read AWS or what earlier jobs left. */
-function isAfterSetup(run: unknown): boolean {
-  return String(run).trim() !== 'npm ci';
+/** Whether a step may run before the jobs its job needs: runner set-up and `npm ci`, nothing else. */
+function mayRunAhead(step: Json, action: string | undefined): boolean {
+  return action === undefined ? String(step.run).trim() === 'npm ci' : SET_UP_ACTIONS.has(action);
 }
 
 const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS'];
@@ -259,7 +259,8 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
 
   let needsMet = false;
   for (const [index, step] of (job.steps ?? []).entries()) {
-    if (!needsMet && (step.run === undefined ? AFTER_NEEDS.has(String(step.uses).replace(/@.*$/, '')) : isAfterSetup(step.run))) {
+    const action = step.run === undefined ? String(step.uses).replace(/@.*$/, '') : undefined;
+    if (!needsMet && !mayRunAhead(step, action)) {
       await options.needs;
       needsMet = true;
     }
@@ -280,7 +281,6 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       continue;
     }
 
-    const action = String(step.uses).replace(/@.*$/, '');
     switch (action) {
       case 'actions/checkout':
         freshCopy(workspace);

@@ -108,21 +108,20 @@ const byName = new Map(routes.map(([name, handler, proxyEvent]) => [name, () => 
 
 // The floor of an answer the gateway gives by itself: Node's HTTP server giving the same bytes (the
 // parent sends local mode's answer before measuring), so that only the gateway's own work is compared.
-let floorAnswer: FloorAnswer = { status: 401, headers: [['Content-Type', 'application/json']], body: '{"message":"Unauthorized"}' };
-let floorBody = Buffer.from(floorAnswer.body);
+const withBodyBytes = (answer: FloorAnswer) => ({ ...answer, body: Buffer.from(answer.body) });
+let floorAnswer = withBodyBytes({ status: 401, headers: [['Content-Type', 'application/json']], body: '{"message":"Unauthorized"}' });
 const floor = createServer((_req, res) => {
   for (const [name, value] of floorAnswer.headers) res.setHeader(name, value);
-  res.setHeader('Content-Length', floorBody.byteLength);
+  res.setHeader('Content-Length', floorAnswer.body.byteLength);
   res.writeHead(floorAnswer.status);
-  res.end(floorBody);
+  res.end(floorAnswer.body);
 });
 send({ type: 'ready', floorUrl: `http://127.0.0.1:${await listen(floor, 0, '127.0.0.1')}`, routes: [...byName.keys()] });
 
 // Measured on request, so that the parent can alternate these slices with local mode's.
 process.on('message', (message: DirectRequest) => {
   if (message.type === 'answer') {
-    floorAnswer = message.answer;
-    floorBody = Buffer.from(floorAnswer.body);
+    floorAnswer = withBodyBytes(message.answer);
     send({ type: 'answering' });
     return;
   }
