@@ -14,7 +14,6 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
@@ -37,6 +36,11 @@ export interface RunOptions {
   contexts: Contexts;
   /** Where the run's jobs share artifacts. */
   artifactDir: string;
+  /**
+   * Where the job's workspace and runner temp folder are made. The caller removes it: a workspace holds
+   * the job's `npm ci` (over a GB), and left in the temp folder, every run's workspaces filled the disk.
+   */
+  workDir: string;
   /** The moto endpoint configure-aws-credentials points AWS at. */
   awsEndpoint: string;
   /** Lines of each step's output go here (default: discarded, kept for the error on failure). */
@@ -215,8 +219,8 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const job = workflow.jobs?.[options.job];
   if (!job) throw new Error(`${options.workflow} has no job ${options.job}`);
   const log = options.log ?? (() => {});
-  const workspace = mkdtempSync(join(tmpdir(), `workflow-${options.job}-`));
-  const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
+  const workspace = mkdtempSync(join(options.workDir, `workflow-${options.job}-`));
+  const runnerTemp = mkdtempSync(join(options.workDir, 'runner-temp-'));
   const github = { ...options.contexts.github, workspace };
   const result: JobResult = { ran: false, workspace, comments: [], stepSummary: '', steps: [] };
 

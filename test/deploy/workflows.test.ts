@@ -3,7 +3,7 @@
  * step as written, in a fresh copy of the repository, with exactly the environment the workflow sets;
  * moto stands in for AWS (scripts/workflow-run.ts lists every action's local equivalent).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -20,6 +20,7 @@ import { type Contexts, runJob } from '../../scripts/workflow-run.ts';
 
 const motoServer = toolOrSkip('workflow runs against moto', 'moto_server');
 let moto: Moto;
+let runDir = '';
 let artifactDir = '';
 const log = process.env.WORKFLOW_LOG ? (line: string) => console.log(`    ${line}`) : undefined;
 
@@ -43,16 +44,20 @@ if (motoServer) {
   test.before(async () => {
     moto = await startMoto(motoServer);
     await createStateBucket(moto.endpoint);
-    artifactDir = mkdtempSync(join(tmpdir(), 'workflow-artifacts-'));
+    // One folder for the whole run (jobs' workspaces, runner temp, artifacts), removed afterwards.
+    runDir = mkdtempSync(join(tmpdir(), 'workflow-run-'));
+    artifactDir = join(runDir, 'artifacts');
+    mkdirSync(artifactDir);
   });
   test.after(async () => {
     await moto?.stop();
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
   });
 
   test('deploy workflow: a manual run from another branch deploys nothing', async () => {
     const contexts: Contexts = { vars: prodVars, github: { ...main, ref: 'refs/heads/feature', event_name: 'workflow_dispatch' } };
     for (const job of ['test', 'deploy-dev', 'plan-prod', 'deploy-prod']) {
-      const result = await runJob({ workflow: 'deploy.yml', job, contexts, artifactDir, awsEndpoint: moto.endpoint, log });
+      const result = await runJob({ workflow: 'deploy.yml', job, contexts, artifactDir, workDir: runDir, awsEndpoint: moto.endpoint, log });
       assert.is(result.ran, false, job);
     }
   });
@@ -77,7 +82,7 @@ if (motoServer) {
         event: { pull_request: { number: 7, head: { repo: { full_name: 'acme/task-api' } } } },
       },
     };
-    return runJob({ workflow: 'pull-request.yml', job: 'plan', contexts, artifactDir, awsEndpoint: moto.endpoint, log });
+    return runJob({ workflow: 'pull-request.yml', job: 'plan', contexts, artifactDir, workDir: runDir, awsEndpoint: moto.endpoint, log });
   }
 
   /** Each job after the one it needs (its checkout and `npm ci` may run ahead: see RunOptions.needs). */
@@ -88,6 +93,7 @@ if (motoServer) {
         job,
         contexts: { vars, github: main },
         artifactDir,
+        workDir: runDir,
         awsEndpoint: moto.endpoint,
         log,
         ...(needs ? { needs } : {}),

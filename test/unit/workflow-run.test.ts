@@ -29,6 +29,7 @@ function markerWorkflow() {
       job: 'later',
       contexts: { vars: {}, github: { ref: 'refs/heads/main', event_name: 'push', repository: 'acme/task-api', event: {} } },
       artifactDir: dir,
+      workDir: dir,
       awsEndpoint: 'http://127.0.0.1:9',
       needs,
     });
