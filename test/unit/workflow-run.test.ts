@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -33,11 +33,11 @@ function markerWorkflow() {
       awsEndpoint: 'http://127.0.0.1:9',
       needs,
     });
-  return { marker, run };
+  return { marker, run, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 test('a step that could see what the needed jobs did waits for them', async () => {
-  const { marker, run } = markerWorkflow();
+  const { marker, run, remove } = markerWorkflow();
   let finishNeeded = () => {};
   const needed = new Promise<void>((resolve) => {
     finishNeeded = resolve;
@@ -49,16 +49,18 @@ test('a step that could see what the needed jobs did waits for them', async () =
   const result = await job;
   assert.ok(existsSync(marker));
   assert.equal(result.steps, ['actions/setup-node@v4', 'hashicorp/setup-terraform@v3', `echo ran > "${marker}"`]);
+  remove();
 });
 
 test('a failed needed job stops the job before its first such step', async () => {
-  const { marker, run } = markerWorkflow();
+  const { marker, run, remove } = markerWorkflow();
   const failed = await run(Promise.reject(new Error('deploy-dev failed'))).then(
     () => undefined,
     (error: Error) => error,
   );
   assert.match(String(failed?.message), /deploy-dev failed/);
   assert.not.ok(existsSync(marker));
+  remove();
 });
 
 test.run();
