@@ -2,9 +2,13 @@
  * Preloaded with uvu (`--import`, by `npm run test:*` and scripts/test.sh): a test that did not run
  * because a `before` or `after` hook threw is a failure. uvu shows it only in its totals ("Passed" short
  * of "Total", no FAIL line) and exits 0: its runner returns from a `finally` block, which drops the
- * hook's error. Tests skipped with `.skip` or left out by `.only` are not in uvu's Total.
+ * hook's error (uvu-hook-errors.mjs puts it on stderr first). Tests skipped with `.skip` or left out by
+ * `.only` are not in uvu's Total.
  */
+import { register } from 'node:module';
 import { stripVTControlCharacters } from 'node:util';
+
+register('./uvu-hook-errors.mjs', import.meta.url);
 
 const totals = { total: 0, passed: 0 };
 const write = process.stdout.write.bind(process.stdout);
@@ -22,7 +26,7 @@ process.once('exit', (code) => {
   const missing = totals.total - totals.passed;
   if (code === 0 && missing > 0) {
     process.stderr.write(
-      `uvu: ${missing} of ${totals.total} tests did not pass: a before or after hook threw (uvu does not print its error)\n`,
+      `uvu: ${missing} of ${totals.total} tests did not pass: a before or after hook threw (its error is above)\n`,
     );
     process.exitCode = 1;
   }

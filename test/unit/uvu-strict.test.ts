@@ -13,6 +13,11 @@ test('a suite whose before hook throws fails the run', () => {
   assert.match(run.stderr, /1 of 1 tests did not pass: a before or after hook threw/);
 });
 
+test("the hook's error and where it was thrown are printed (uvu drops them)", () => {
+  const run = runFixture(['--import', './test/support/uvu-strict.ts']);
+  assert.match(run.stderr, /the before hook of the default suite threw: Error: the set-up failed\n\s+at .*failing-before\.test\.ts:6/);
+});
+
 test('uvu alone passes it (why the preload exists)', () => {
   assert.is(runFixture([]).status, 0);
 });
