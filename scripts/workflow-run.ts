@@ -9,13 +9,15 @@
  *   aws-actions/configure-aws-credentials   moto's test credentials; every AWS endpoint on the emulator
  *   actions/github-script             the script itself, with a recording stand-in for the GitHub API
  *   actions/upload-artifact, download-artifact   a folder shared by the jobs of one run
- * Any other action fails the run: a workflow may not use what this cannot reproduce.
+ * Any other action fails the run: a workflow may not use what this cannot reproduce. One `run:` step may
+ * be spared: a job's `npm ci` that would install what an earlier job of the run installed (RunOptions.npmInstalls).
  */
-import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../infra/config.ts';
 import { findPluginDir } from './terraform.ts';
@@ -52,6 +54,14 @@ export interface RunOptions {
    * still runs after them, in the workflow's order.
    */
   needs?: Promise<unknown>;
+  /**
+   * The `npm ci` installs of the run's jobs so far, by what decides their result (the workspace's
+   * package.json and package-lock.json, and npm's environment). Given, a job whose `npm ci` would install
+   * exactly what an earlier job's did gets hard links to that job's node_modules instead of a second install
+   * (GitHub's setup-node cache is what spares a real runner most of it): the same files, without the
+   * 80-90 s of CPU an install of this project costs here. Without it, every `npm ci` runs.
+   */
+  npmInstalls?: Map<string, Promise<string>>;
 }
 
 /** The actions that only prepare the runner: they read nothing a needed job leaves (AWS, artifacts, GitHub). */
@@ -207,9 +217,46 @@ async function githubScript(script: string, workspace: string, env: Record<strin
   }
 }
 
+const isNpmCi = (step: Json) => step.run !== undefined && String(step.run).trim() === 'npm ci';
+
 /** Whether a step may run before the jobs its job needs: runner set-up and `npm ci`, nothing else. */
 function mayRunAhead(step: Json, action: string | undefined): boolean {
-  return action === undefined ? String(step.run).trim() === 'npm ci' : SET_UP_ACTIONS.has(action);
+  return action === undefined ? isNpmCi(step) : SET_UP_ACTIONS.has(action);
+}
+
+/** What decides what `npm ci` installs in `cwd`: the manifest, the lockfile and npm's environment. */
+function npmInstallKey(cwd: string, env: Record<string, string>): string {
+  const hash = createHash('sha256');
+  for (const file of ['package.json', 'package-lock.json', '.npmrc']) {
+    const path = join(cwd, file);
+    hash.update(`${file}\0${existsSync(path) ? readFileSync(path, 'utf8') : 'missing'}\0`);
+  }
+  const npmEnv = Object.entries(env).filter(([name]) => /^(node_env|npm_config_)/i.test(name));
+  hash.update(JSON.stringify(npmEnv.sort(([a], [b]) => a.localeCompare(b))));
+  return hash.digest('hex');
+}
+
+/** `npm ci` in `cwd`, or hard links to the node_modules an earlier job of the run installed from the same inputs. */
+async function npmCiOnce(
+  installs: Map<string, Promise<string>>,
+  cwd: string,
+  env: Record<string, string>,
+  install: () => Promise<void>,
+  log: (line: string) => void,
+): Promise<void> {
+  const key = npmInstallKey(cwd, env);
+  const earlier = installs.get(key);
+  if (!earlier) {
+    const installed = install().then(() => join(cwd, 'node_modules'));
+    installs.set(key, installed);
+    await installed;
+    return;
+  }
+  // An earlier job's failed install fails this one too, with its error.
+  const modules = await earlier;
+  rmSync(join(cwd, 'node_modules'), { recursive: true, force: true }); // as npm ci does
+  await promisify(execFile)('cp', ['-al', modules, join(cwd, 'node_modules')]);
+  log(`npm ci: hard links to ${modules}, which an earlier job of this run installed from the same lockfile`);
 }
 
 const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS'];
@@ -280,8 +327,12 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
     if (step.run !== undefined) {
       const cwd = step['working-directory'] ? resolve(workspace, interpolate(step['working-directory'], scope)) : workspace;
       if (!existsSync(cwd)) throw new Error(`${options.job} / ${label}: working directory ${cwd} does not exist`);
-      const { code, output } = await runShell(interpolate(step.run, scope), cwd, stepEnv, log);
-      if (code !== 0) throw new Error(`${options.workflow} / ${options.job} / "${label}" failed (exit ${code}):\n${output.slice(-6000)}`);
+      const runStep = async () => {
+        const { code, output } = await runShell(interpolate(step.run, scope), cwd, stepEnv, log);
+        if (code !== 0) throw new Error(`${options.workflow} / ${options.job} / "${label}" failed (exit ${code}):\n${output.slice(-6000)}`);
+      };
+      if (options.npmInstalls && isNpmCi(step)) await npmCiOnce(options.npmInstalls, cwd, stepEnv, runStep, log);
+      else await runStep();
       continue;
     }
 

@@ -22,6 +22,8 @@ const motoServer = toolOrSkip('workflow runs against moto', 'moto_server');
 let moto: Moto;
 let runDir = '';
 let artifactDir = '';
+/** One run's `npm ci` installs: the first job's is real, the jobs after it get links to it. */
+const npmInstalls = new Map<string, Promise<string>>();
 const log = process.env.WORKFLOW_LOG ? (line: string) => console.log(`    ${line}`) : undefined;
 
 /** Variables as the README asks a repository to set them (per environment where the job has one). */
@@ -57,7 +59,16 @@ if (motoServer) {
   test('deploy workflow: a manual run from another branch deploys nothing', async () => {
     const contexts: Contexts = { vars: prodVars, github: { ...main, ref: 'refs/heads/feature', event_name: 'workflow_dispatch' } };
     for (const job of ['test', 'deploy-dev', 'plan-prod', 'deploy-prod']) {
-      const result = await runJob({ workflow: 'deploy.yml', job, contexts, artifactDir, workDir: runDir, awsEndpoint: moto.endpoint, log });
+      const result = await runJob({
+        workflow: 'deploy.yml',
+        job,
+        contexts,
+        artifactDir,
+        workDir: runDir,
+        awsEndpoint: moto.endpoint,
+        log,
+        npmInstalls,
+      });
       assert.is(result.ran, false, job);
     }
   });
@@ -82,7 +93,16 @@ if (motoServer) {
         event: { pull_request: { number: 7, head: { repo: { full_name: 'acme/task-api' } } } },
       },
     };
-    return runJob({ workflow: 'pull-request.yml', job: 'plan', contexts, artifactDir, workDir: runDir, awsEndpoint: moto.endpoint, log });
+    return runJob({
+      workflow: 'pull-request.yml',
+      job: 'plan',
+      contexts,
+      artifactDir,
+      workDir: runDir,
+      awsEndpoint: moto.endpoint,
+      log,
+      npmInstalls,
+    });
   }
 
   /** Each job after the one it needs (its checkout and `npm ci` may run ahead: see RunOptions.needs). */
@@ -96,6 +116,7 @@ if (motoServer) {
         workDir: runDir,
         awsEndpoint: moto.endpoint,
         log,
+        npmInstalls,
         ...(needs ? { needs } : {}),
       });
     const dev = run('deploy-dev', devVars).then(async (result) => ({

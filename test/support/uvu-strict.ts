@@ -25,9 +25,7 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
 process.once('exit', (code) => {
   const missing = totals.total - totals.passed;
   if (code === 0 && missing > 0) {
-    process.stderr.write(
-      `uvu: ${missing} of ${totals.total} tests did not pass: a before or after hook threw (its error is above)\n`,
-    );
+    process.stderr.write(`uvu: ${missing} of ${totals.total} tests did not pass: a before or after hook threw (its error is above)\n`);
     process.exitCode = 1;
   }
 });

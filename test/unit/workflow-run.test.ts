@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -61,6 +61,78 @@ test('a failed needed job stops the job before its first such step', async () =>
   assert.match(String(failed?.message), /deploy-dev failed/);
   assert.not.ok(existsSync(marker));
   remove();
+});
+
+/**
+ * Two jobs whose only step is `npm ci` (the second with `NODE_ENV` from `env`), with an `npm` on PATH that
+ * records where it ran and installs one file.
+ */
+function installWorkflow() {
+  const dir = mkdtempSync(join(tmpdir(), 'workflow-run-test-'));
+  const installs = join(dir, 'installs.log');
+  mkdirSync(join(dir, 'bin'));
+  const npm = join(dir, 'bin', 'npm');
+  writeFileSync(
+    npm,
+    `#!/bin/sh\necho "$PWD $*" >> "${installs}"\nmkdir -p node_modules/pkg && echo installed > node_modules/pkg/index.js\n`,
+  );
+  chmodSync(npm, 0o755);
+  const workflow = join(dir, 'workflow.yml');
+  const job = (name: string, env = '') => [
+    `  ${name}:`,
+    '    runs-on: ubuntu-latest',
+    ...(env ? ['    env:', `      ${env}`] : []),
+    '    steps:',
+    '      - run: npm ci',
+  ];
+  writeFileSync(workflow, ['on: push', 'jobs:', ...job('one'), ...job('two'), ...job('production', 'NODE_ENV: production')].join('\n'));
+  const path = process.env.PATH;
+  process.env.PATH = `${join(dir, 'bin')}:${path}`;
+  const run = (name: string, npmInstalls?: Map<string, Promise<string>>) =>
+    runJob({
+      workflow,
+      job: name,
+      contexts: { vars: {}, github: { ref: 'refs/heads/main', event_name: 'push', repository: 'acme/task-api', event: {} } },
+      artifactDir: dir,
+      workDir: dir,
+      awsEndpoint: 'http://127.0.0.1:9',
+      ...(npmInstalls ? { npmInstalls } : {}),
+    });
+  const installedIn = () => readFileSync(installs, 'utf8').trim().split('\n').length;
+  const installedFile = (workspace: string) => statSync(join(workspace, 'node_modules', 'pkg', 'index.js'));
+  const remove = () => {
+    process.env.PATH = path;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { run, installedIn, installedFile, remove };
+}
+
+test("a run's second npm ci of the same lockfile gets the first one's files, linked, instead of installing again", async () => {
+  const { run, installedIn, installedFile, remove } = installWorkflow();
+  try {
+    const npmInstalls = new Map<string, Promise<string>>();
+    const [one, two] = await Promise.all([run('one', npmInstalls), run('two', npmInstalls)]);
+    assert.is(installedIn(), 1, 'npm ci ran once');
+    assert.is(installedFile(two.workspace).ino, installedFile(one.workspace).ino, 'the same file, hard-linked');
+  } finally {
+    remove();
+  }
+});
+
+test("npm ci runs again where npm's environment differs, and in every job without a run's installs", async () => {
+  const { run, installedIn, installedFile, remove } = installWorkflow();
+  try {
+    const npmInstalls = new Map<string, Promise<string>>();
+    const one = await run('one', npmInstalls);
+    const production = await run('production', npmInstalls);
+    assert.is(installedIn(), 2, 'NODE_ENV=production installs otherwise');
+    assert.is.not(installedFile(production.workspace).ino, installedFile(one.workspace).ino);
+    await run('one');
+    await run('two');
+    assert.is(installedIn(), 4);
+  } finally {
+    remove();
+  }
 });
 
 test.run();
