@@ -254,9 +254,19 @@ async function npmCiOnce(
   }
   // An earlier job's failed install fails this one too, with its error.
   const modules = await earlier;
-  rmSync(join(cwd, 'node_modules'), { recursive: true, force: true }); // as npm ci does
-  await promisify(execFile)('cp', ['-al', modules, join(cwd, 'node_modules')]);
-  log(`npm ci: hard links to ${modules}, which an earlier job of this run installed from the same lockfile`);
+  const target = join(cwd, 'node_modules');
+  rmSync(target, { recursive: true, force: true }); // as npm ci does
+  try {
+    // Files are linked, folders made anew: what a job adds is its own; a file changed in place would be
+    // both jobs' (none of these jobs change an installed file).
+    await promisify(execFile)('cp', ['-al', modules, target]);
+    log(`npm ci: hard links to ${modules}, which an earlier job of this run installed from the same lockfile`);
+  } catch (error) {
+    // No GNU `cp -l` (macOS), or another file system: install after all.
+    log(`npm ci: could not link ${modules} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); installing`);
+    rmSync(target, { recursive: true, force: true });
+    await install();
+  }
 }
 
 const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS'];

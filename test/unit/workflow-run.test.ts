@@ -98,13 +98,18 @@ function installWorkflow() {
       awsEndpoint: 'http://127.0.0.1:9',
       ...(npmInstalls ? { npmInstalls } : {}),
     });
+  /** A `cp` that cannot link (as macOS's, which has no `-l`). */
+  const withoutHardLinks = () => {
+    writeFileSync(join(dir, 'bin', 'cp'), '#!/bin/sh\necho "cp: illegal option -- l" >&2\nexit 64\n');
+    chmodSync(join(dir, 'bin', 'cp'), 0o755);
+  };
   const installedIn = () => readFileSync(installs, 'utf8').trim().split('\n').length;
   const installedFile = (workspace: string) => statSync(join(workspace, 'node_modules', 'pkg', 'index.js'));
   const remove = () => {
     process.env.PATH = path;
     rmSync(dir, { recursive: true, force: true });
   };
-  return { run, installedIn, installedFile, remove };
+  return { run, installedIn, installedFile, withoutHardLinks, remove };
 }
 
 test("a run's second npm ci of the same lockfile gets the first one's files, linked, instead of installing again", async () => {
@@ -130,6 +135,20 @@ test("npm ci runs again where npm's environment differs, and in every job withou
     await run('one');
     await run('two');
     assert.is(installedIn(), 4);
+  } finally {
+    remove();
+  }
+});
+
+test('where files cannot be hard-linked, the later job installs after all', async () => {
+  const { run, installedIn, installedFile, withoutHardLinks, remove } = installWorkflow();
+  try {
+    withoutHardLinks();
+    const npmInstalls = new Map<string, Promise<string>>();
+    const one = await run('one', npmInstalls);
+    const two = await run('two', npmInstalls);
+    assert.is(installedIn(), 2);
+    assert.is.not(installedFile(two.workspace).ino, installedFile(one.workspace).ino);
   } finally {
     remove();
   }
