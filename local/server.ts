@@ -25,7 +25,7 @@ import { layoutRecordItem } from '../functions/dynamodb/layout-record.ts';
 import { STAGE_DEFAULTS } from '../infra/config.ts';
 import { createCognitoAuthorizer } from './gateway/authorizer.ts';
 import { rateLimitsOf, tokenValidityMinutesOf } from '../infra/config.ts';
-import { createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
+import { answerClientError, createGateway, INTEGRATION_TIMEOUT_MS } from './gateway/gateway.ts';
 import { createRouteSummary, type RouteSummary } from './gateway/route-summary.ts';
 import type { ConcurrencyLimit, RateLimit } from './gateway/limits.ts';
 import { startCognito } from './identity/cognito.ts';
@@ -217,6 +217,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     const server = createServer(handle);
     // The gateway says when to send `100 Continue` (not to a request it refuses before reading the body).
     server.on('checkContinue', handle);
+    server.on('clientError', answerClientError);
     const port = await listen(server, requestedPort, HOST).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new Error(`Port ${requestedPort} is in use: stop what runs there or pick another with --port`);
       throw error;
@@ -225,6 +226,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStack
     // So that http://localhost:<port> answers whether localhost resolves to 127.0.0.1 or ::1.
     const ipv6Server = createServer(handle);
     ipv6Server.on('checkContinue', handle);
+    ipv6Server.on('clientError', answerClientError);
     const ipv6 = await listenBestEffort(ipv6Server, port, '::1');
     if (ipv6) cleanups.push(() => close(ipv6));
 

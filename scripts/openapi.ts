@@ -142,7 +142,11 @@ function operation(route: RouteDefinition) {
         ...(route.operationId === 'createTask' ? { links: CREATED_TASK_LINKS } : {}),
       },
       ...Object.fromEntries(statuses.map((status) => [status, errorResponse(status, codes)])),
-      [HEADERS_TOO_LARGE.status]: HEADERS_TOO_LARGE.response,
+      [HEADERS_TOO_LARGE.status]: {
+        description: HEADERS_TOO_LARGE.description,
+        headers: CACHE_CONTROL,
+        content: jsonContent(GATEWAY_ERROR),
+      },
     },
   };
 }

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorizer } from './authorizer.ts';
 import { type CorsPolicy, corsPolicy } from '../../functions/contract/cors-policy.ts';
@@ -26,6 +27,8 @@ export const GATEWAY_MESSAGES = {
   tooManyRequests: 'Too Many Requests',
   internalServerError: 'Internal server error',
   endpointRequestTimedOut: 'Endpoint request timed out',
+  badRequest: 'Bad Request',
+  requestHeaderFieldsTooLarge: 'Request Header Fields Too Large',
 } as const;
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 /** Four invocations of a function at a time (a sandbox is one thread), 256 more waiting: a burst queues instead of timing out. */
@@ -234,7 +237,7 @@ export function createGateway(options: GatewayOptions) {
       return { response, resource: resource.resource, integrationLatency };
     } catch (error) {
       if (error instanceof ClientGoneError)
-        return { ...fail(400, 'Bad Request', 'BadRequestException', error.message), resource: resource.resource };
+        return { ...fail(400, GATEWAY_MESSAGES.badRequest, 'BadRequestException', error.message), resource: resource.resource };
       const integrationLatency = Math.round(performance.now() - started);
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const stack = (error as { detail?: { stack?: unknown } }).detail?.stack;
@@ -315,6 +318,30 @@ export function createGateway(options: GatewayOptions) {
       }),
     );
   };
+}
+
+/**
+ * The HTTP server's `clientError` listener: a request it cannot parse never reaches the gateway, and Node
+ * would answer it with a bare status line. It gets a JSON `{"message"}` like the gateway's own answers
+ * instead: 431 for a request line and headers over the parser's limit (a long query string), 408 for
+ * one not received in time, 400 for anything else malformed; the connection is then closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', GATEWAY_MESSAGES.requestHeaderFieldsTooLarge]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'Request Timeout']
+        : [400, 'Bad Request', GATEWAY_MESSAGES.badRequest];
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**

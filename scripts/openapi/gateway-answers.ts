@@ -59,12 +59,11 @@ export const GATEWAY_ANSWERS: Record<number, GatewayAnswer> = {
 };
 
 /**
- * A request line and headers too large to parse are refused before any gateway logic runs: local mode's
- * HTTP server (Node) answers 431 with no body; API Gateway refuses them too, past 10,240 bytes.
+ * A request line and headers too large to parse are refused before any route or authorizer is looked at:
+ * API Gateway past 10,240 bytes; local mode's HTTP server past Node's limit, with the gateway's
+ * `{"message"}` (local/gateway/gateway.ts, answerClientError) and no CORS headers.
  */
 export const HEADERS_TOO_LARGE = {
   status: 431,
-  response: {
-    description: `Request Header Fields Too Large, with no body: the request line (a long query string) and headers are over what the server parses (API Gateway: 10,240 bytes; local mode: ${maxHeaderSize / 1024} KiB, answered by Node’s HTTP server)`,
-  },
+  description: `"${GATEWAY_MESSAGES.requestHeaderFieldsTooLarge}": the request line (a long query string) and headers are over what the server parses (API Gateway: 10,240 bytes; local mode: ${maxHeaderSize / 1024} KiB, refused by its HTTP server before routing, without CORS headers)`,
 };

@@ -114,6 +114,13 @@ burst('over 10 MB: 413 at once, without a 100 Continue, and a client that sends 
   }
 });
 
+burst('a request line and headers too large to parse: 431 with a JSON message, not a bare status line', async ({ fx, user }) => {
+  const result = await http(fx.stack, 'GET', '/tasks', { token: user.idToken, query: { status: 'x'.repeat(20_000) } });
+  assert.is(result.status, 431);
+  assert.is(result.headers.get('content-type'), 'application/json');
+  assert.equal(result.json, { message: 'Request Header Fields Too Large' });
+});
+
 burst.run();
 
 const rate = suite<{ fx: Fixture }>('local mode applies the web ACL’s per-caller rate limit');

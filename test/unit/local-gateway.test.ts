@@ -1,11 +1,12 @@
 /** The local API Gateway with a stub authorizer and stub functions, over HTTP on 127.0.0.1. */
 import { createServer, request, type Server } from 'node:http';
+import { connect } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes as routeTable } from '../../functions/routes.ts';
 import type { Authorizer } from '../../local/gateway/authorizer.ts';
-import { createGateway, type GatewayOptions, type Invoke } from '../../local/gateway/gateway.ts';
+import { answerClientError, createGateway, type GatewayOptions, type Invoke } from '../../local/gateway/gateway.ts';
 import { routeInfoOf } from '../../local/gateway/routing.ts';
 import { close, listen } from '../../local/net.ts';
 
@@ -50,6 +51,7 @@ test.before(async (context) => {
   const gateway = createGateway(options);
   context.server = createServer((req, res) => void gateway(req, res));
   context.server.on('checkContinue', (req, res) => void gateway(req, res));
+  context.server.on('clientError', answerClientError);
   context.url = `http://127.0.0.1:${await listen(context.server, 0, '127.0.0.1')}`;
 });
 
@@ -223,6 +225,34 @@ test('a chunked body that passes the limit is 413 and the client reads it (no re
     req.end();
   });
   assert.is(status, 413);
+  assert.is(context.calls.length, 0);
+});
+
+/** What the server answers to `raw`, written as is to a socket, up to the end of the connection. */
+function rawExchange(url: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(raw));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test('a request the server cannot parse gets a JSON message and a closed connection, not a bare status line', async (context) => {
+  const malformed = await rawExchange(context.url, 'GET /tasks HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n');
+  assert.match(malformed, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.match(malformed, /\r\nContent-Type: application\/json\r\n/);
+  assert.match(malformed, /\r\nConnection: close\r\n/);
+  assert.ok(malformed.endsWith('\r\n\r\n{"message":"Bad Request"}'), malformed);
+
+  const tooLarge = await rawExchange(context.url, `GET /tasks?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+  assert.match(tooLarge, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  assert.ok(tooLarge.endsWith('\r\n\r\n{"message":"Request Header Fields Too Large"}'), tooLarge);
   assert.is(context.calls.length, 0);
 });
 
