@@ -327,7 +327,10 @@ export function createGateway(options: GatewayOptions) {
  * one not received in time, 400 for anything else malformed; the connection is then closed.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // As Node's own listener: an answer already under way on this connection (a pipelined request went
+  // wrong after it) must not be cut into, so the connection is dropped instead.
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || answering?.headersSent) {
     socket.destroy();
     return;
   }
