@@ -10,7 +10,7 @@ import {
   ListUsersCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { chmod, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
@@ -31,6 +31,13 @@ import {
 } from './support/stack.ts';
 
 const security = suite<{ fx: Fixture; alice: User }>('local mode security');
+/** Folders the tests make besides the stack's data folder, removed with it. */
+const scratchDirs: string[] = [];
+const scratchDir = async () => {
+  const dir = await newDataDir();
+  scratchDirs.push(dir);
+  return dir;
+};
 
 security.before(async (context) => {
   // A data folder as an older version (or a generous umask) left it: everything readable by others.
@@ -39,14 +46,17 @@ security.before(async (context) => {
   for (const folder of ['cognito', 'dynamodb', 'secrets']) await mkdir(join(dataDir, folder), { mode: 0o755 });
   await writeFile(join(dataDir, 'cognito', 'notes.txt'), 'left by hand', { mode: 0o644 });
   // Something start-up cannot make private: a link to a file elsewhere (it is not followed).
-  const outside = join(await newDataDir(), 'shared.txt');
+  const outside = join(await scratchDir(), 'shared.txt');
   await writeFile(outside, 'elsewhere', { mode: 0o644 });
   await symlink(outside, join(dataDir, 'shared-notes'));
   context.fx = await startStack(dataDir);
   context.alice = await createUser(context.fx.stack, 'alice');
   await createTask(context.fx.stack, context.alice, { title: 'Alice’s secret' });
 });
-security.after(async ({ fx }) => stopStack(fx));
+security.after(async ({ fx }) => {
+  await stopStack(fx);
+  await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 async function refused(call: Promise<unknown>, label: string): Promise<Error> {
   try {
@@ -164,7 +174,7 @@ security('start-up says what it could not make private', async ({ fx }) => {
     `${join(fx.dataDir, 'shared-notes')}: a symbolic link, not followed; make its target private yourself`,
   ]);
 
-  const locked = await newDataDir();
+  const locked = await scratchDir();
   await chmod(locked, 0o755);
   const problems = await makePrivate(locked, {
     chmod: async (path) => {
@@ -173,7 +183,7 @@ security('start-up says what it could not make private', async ({ fx }) => {
   });
   assert.is(problems.length, 1);
   assert.match(problems[0] ?? '', /EPERM/);
-  const ignored = await newDataDir();
+  const ignored = await scratchDir();
   await chmod(ignored, 0o755);
   const unchanged = await makePrivate(ignored, { chmod: async () => undefined });
   assert.match(unchanged[0] ?? '', /still mode 755 after chmod/);
