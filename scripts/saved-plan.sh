@@ -41,6 +41,8 @@ case "${1:-}" in
   apply)
     archive="${2:?usage: saved-plan.sh apply <file.tgz>}"
     work="$(mktemp -d)"
+    # The state lives in the backend: once applied (or refused), nothing here is needed (.terraform may hold a copy of the provider).
+    trap 'rm -rf "$work"' EXIT
     tar -xzf "$archive" -C "$work"
     dirs=("$work"/*)
     cd "${dirs[0]}"
