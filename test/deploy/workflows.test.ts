@@ -56,19 +56,24 @@ if (motoServer) {
     if (runDir) rmSync(runDir, { recursive: true, force: true });
   });
 
+  /** A job of this run: its folder, artifacts, moto, log and `npm ci` installs are the run's. */
+  const runInThisRun = (workflow: string, job: string, contexts: Contexts, needs?: Promise<unknown>) =>
+    runJob({
+      workflow,
+      job,
+      contexts,
+      artifactDir,
+      workDir: runDir,
+      awsEndpoint: moto.endpoint,
+      log,
+      npmInstalls,
+      ...(needs ? { needs } : {}),
+    });
+
   test('deploy workflow: a manual run from another branch deploys nothing', async () => {
     const contexts: Contexts = { vars: prodVars, github: { ...main, ref: 'refs/heads/feature', event_name: 'workflow_dispatch' } };
     for (const job of ['test', 'deploy-dev', 'plan-prod', 'deploy-prod']) {
-      const result = await runJob({
-        workflow: 'deploy.yml',
-        job,
-        contexts,
-        artifactDir,
-        workDir: runDir,
-        awsEndpoint: moto.endpoint,
-        log,
-        npmInstalls,
-      });
+      const result = await runInThisRun('deploy.yml', job, contexts);
       assert.is(result.ran, false, job);
     }
   });
@@ -93,32 +98,13 @@ if (motoServer) {
         event: { pull_request: { number: 7, head: { repo: { full_name: 'acme/task-api' } } } },
       },
     };
-    return runJob({
-      workflow: 'pull-request.yml',
-      job: 'plan',
-      contexts,
-      artifactDir,
-      workDir: runDir,
-      awsEndpoint: moto.endpoint,
-      log,
-      npmInstalls,
-    });
+    return runInThisRun('pull-request.yml', 'plan', contexts);
   }
 
   /** Each job after the one it needs (its checkout and `npm ci` may run ahead: see RunOptions.needs). */
   async function deployChain() {
     const run = (job: string, vars: Record<string, string>, needs?: Promise<unknown>) =>
-      runJob({
-        workflow: 'deploy.yml',
-        job,
-        contexts: { vars, github: main },
-        artifactDir,
-        workDir: runDir,
-        awsEndpoint: moto.endpoint,
-        log,
-        npmInstalls,
-        ...(needs ? { needs } : {}),
-      });
+      runInThisRun('deploy.yml', job, { vars, github: main }, needs);
     const dev = run('deploy-dev', devVars).then(async (result) => ({
       result,
       functions: await Promise.all(routes.map((route) => functionExists(`task-api-dev-${route.handler}`))),

@@ -3,7 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runJob } from '../../scripts/workflow-run.ts';
+import { type RunOptions, runJob } from '../../scripts/workflow-run.ts';
+
+/** A job of a test workflow in `dir` (its workspace, artifacts and runner temp there), pushed to main; no AWS. */
+const runTestJob = (dir: string, workflow: string, job: string, more: Pick<RunOptions, 'needs' | 'npmInstalls'> = {}) =>
+  runJob({
+    workflow,
+    job,
+    contexts: { vars: {}, github: { ref: 'refs/heads/main', event_name: 'push', repository: 'acme/task-api', event: {} } },
+    artifactDir: dir,
+    workDir: dir,
+    awsEndpoint: 'http://127.0.0.1:9',
+    ...more,
+  });
 
 /** A one-job workflow: tool setup (may run ahead of `needs`), then a step that leaves a marker (may not). */
 function markerWorkflow() {
@@ -23,16 +35,7 @@ function markerWorkflow() {
       `      - run: echo ran > "${marker}"`,
     ].join('\n'),
   );
-  const run = (needs: Promise<unknown>) =>
-    runJob({
-      workflow,
-      job: 'later',
-      contexts: { vars: {}, github: { ref: 'refs/heads/main', event_name: 'push', repository: 'acme/task-api', event: {} } },
-      artifactDir: dir,
-      workDir: dir,
-      awsEndpoint: 'http://127.0.0.1:9',
-      needs,
-    });
+  const run = (needs: Promise<unknown>) => runTestJob(dir, workflow, 'later', { needs });
   return { marker, run, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -89,15 +92,7 @@ function installWorkflow() {
   const path = process.env.PATH;
   process.env.PATH = `${join(dir, 'bin')}:${path}`;
   const run = (name: string, npmInstalls?: Map<string, Promise<string>>) =>
-    runJob({
-      workflow,
-      job: name,
-      contexts: { vars: {}, github: { ref: 'refs/heads/main', event_name: 'push', repository: 'acme/task-api', event: {} } },
-      artifactDir: dir,
-      workDir: dir,
-      awsEndpoint: 'http://127.0.0.1:9',
-      ...(npmInstalls ? { npmInstalls } : {}),
-    });
+    runTestJob(dir, workflow, name, npmInstalls ? { npmInstalls } : {});
   /** A `cp` that cannot link (as macOS's, which has no `-l`). */
   const withoutHardLinks = () => {
     writeFileSync(join(dir, 'bin', 'cp'), '#!/bin/sh\necho "cp: illegal option -- l" >&2\nexit 64\n');
