@@ -9,7 +9,7 @@
  * at 28 s) is a failed invocation, 502 Internal server error, as in AWS; 504 is for a wait past 29 s.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorizer } from './authorizer.ts';
@@ -334,15 +334,15 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
     socket.destroy();
     return;
   }
-  const [status, reason, message] =
+  const [status, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', GATEWAY_MESSAGES.requestHeaderFieldsTooLarge]
+      ? [431, GATEWAY_MESSAGES.requestHeaderFieldsTooLarge]
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'Request Timeout']
-        : [400, 'Bad Request', GATEWAY_MESSAGES.badRequest];
+        ? [408, 'Request Timeout']
+        : [400, GATEWAY_MESSAGES.badRequest];
   const body = JSON.stringify({ message });
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
   );
 }
