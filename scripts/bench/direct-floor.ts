@@ -2,7 +2,8 @@
  * A child of `npm run bench`: the floor local mode is measured against. The same shipped bundles, their
  * handlers called in this process (no HTTP, no gateway, no worker), with DynamoDB answered by the same
  * embedded engine on loopback; and, for answers the gateway gives on its own (401), a bare Node HTTP
- * server giving the same answer. Results go to the parent over IPC; function logs go nowhere.
+ * server giving the same answer. Results (and this process's CPU time, on request) go to the parent over
+ * IPC; function logs go nowhere.
  *
  * Usage (from local-throughput.ts): direct-floor.ts <bundle dir>; then a DirectRequest per measurement.
  */
@@ -16,16 +17,18 @@ import { buildProxyEvent } from '../../local/gateway/event.ts';
 import { listen } from '../../local/net.ts';
 import { localStatusShards } from '../../local/server.ts';
 import { ensureTable, startDynamoDb } from '../../local/storage/dynamodb.ts';
-import { closedLoop, type LoadResult } from './load.ts';
+import { answerCpuRequests, type CpuMessage, type CpuRequest, closedLoop, type LoadResult } from './load.ts';
 
 export type DirectMessage =
   | { type: 'ready'; floorUrl: string; routes: string[] }
   | { type: 'measured'; result: LoadResult }
-  | { type: 'answering' };
+  | { type: 'answering' }
+  | CpuMessage;
 /** The answer the bare server gives (local mode's own, byte for byte), or a measurement of a route's handler. */
 export type DirectRequest =
   | { type: 'answer'; answer: FloorAnswer }
-  | { type: 'measure'; route: string; connections: number; seconds: number };
+  | { type: 'measure'; route: string; connections: number; seconds: number }
+  | CpuRequest;
 export interface FloorAnswer {
   status: number;
   /** As local mode sent them, but those Node's server writes itself (Date, Connection, Keep-Alive, Content-Length). */
@@ -119,7 +122,9 @@ const floor = createServer((_req, res) => {
 send({ type: 'ready', floorUrl: `http://127.0.0.1:${await listen(floor, 0, '127.0.0.1')}`, routes: [...byName.keys()] });
 
 // Measured on request, so that the parent can alternate these slices with local mode's.
+answerCpuRequests();
 process.on('message', (message: DirectRequest) => {
+  if (message.type === 'cpu') return;
   if (message.type === 'answer') {
     floorAnswer = withBodyBytes(message.answer);
     send({ type: 'answering' });

@@ -5,13 +5,15 @@
  * directly (the same shipped bundle's handler called in-process, DynamoDB from the same embedded
  * engine on loopback; for the gateway's own 401, a bare Node HTTP server). The budget is the cost ratio
  * direct req/s ÷ local req/s: how many times more a request costs through local mode than its floor.
+ * Beside it, each side's CPU time per request (the answering process's, and autocannon's), and from them
+ * the ceiling: the throughput local mode could reach on this machine if it cost no more than its floor.
  *
  * Usage: tsx scripts/bench/local-throughput.ts [--seconds 8] [--cpu-prof <dir>]   (or via `npm run bench`)
  * `--seconds` is each side's time per route and concurrency, cut into alternating slices.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,7 +21,7 @@ import autocannon from 'autocannon';
 import { bundleHandler, ROOT } from '../bundle.ts';
 import { median } from '../bench-baseline.ts';
 import type { DirectMessage, DirectRequest, FloorAnswer } from './direct-floor.ts';
-import type { LoadResult } from './load.ts';
+import type { CpuRequest, LoadResult } from './load.ts';
 import { type LocalStackAddresses, localUserToken } from '../local-user.ts';
 
 /**
@@ -43,12 +45,27 @@ const WARM_UP_SECONDS = 2;
 /** Each side's time is cut into this many slices, alternating with the other side's. */
 const SLICES = 4;
 
+/** A side's load, with the CPU time it cost per request. */
+export interface CostedLoad extends LoadResult {
+  /** The answering process's (the local stack's, or the floor's), all its threads. */
+  serverCpuMs: number;
+  /** This process's: autocannon's (none where the floor loads itself in-process). */
+  generatorCpuMs: number;
+}
+
 export interface RouteThroughput {
   route: string;
-  local: { concurrent: LoadResult; single: LoadResult };
-  direct: { concurrent: LoadResult; single: LoadResult };
+  local: { concurrent: CostedLoad; single: CostedLoad };
+  direct: { concurrent: CostedLoad; single: CostedLoad };
   /** direct req/s ÷ local req/s at 10 connections. */
   costRatio: number;
+  /**
+   * The most req/s any local mode could reach on this machine: all its cores, each request costing only
+   * what its floor does (the handler and the engine, or Node's HTTP server) plus autocannon's share. Local
+   * mode runs the same handler and engine, so it cannot cost less; a throughput goal above this is one
+   * this machine cannot show.
+   */
+  ceiling: number;
   ok: boolean;
 }
 
@@ -73,7 +90,7 @@ export async function measureLocalThroughput(options: { seconds: number; cpuProf
     const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfDir)}`] : [];
     const stackChild = spawn(process.execPath, [...profile, '--import', 'tsx', 'scripts/bench/local-stack.ts'], {
       cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     children.push(stackChild);
     const directChild = fork(path.join(ROOT, 'scripts/bench/direct-floor.ts'), [bundleDir], {
@@ -88,14 +105,15 @@ export async function measureLocalThroughput(options: { seconds: number; cpuProf
     const rows: RouteThroughput[] = [];
     for (const route of routes) {
       const local = (connections: number, seconds: number) =>
-        cannon(`${stack.url}${route.path}`, route.headers, route.status, connections, seconds);
-      const floor = async (connections: number, seconds: number): Promise<LoadResult> => {
-        if (route.status === 401) return cannon(direct.floorUrl, {}, 401, connections, seconds);
-        const answer = nextMessage(directChild, 'measured');
-        const request: DirectRequest = { type: 'measure', route: route.route, connections, seconds };
-        directChild.send(request);
-        return (await answer).result;
-      };
+        costed(stackChild, () => cannon(`${stack.url}${route.path}`, route.headers, route.status, connections, seconds));
+      const floor = (connections: number, seconds: number): Promise<CostedLoad> =>
+        costed(directChild, async () => {
+          if (route.status === 401) return cannon(direct.floorUrl, {}, 401, connections, seconds);
+          const answer = nextMessage(directChild, 'measured');
+          const request: DirectRequest = { type: 'measure', route: route.route, connections, seconds };
+          directChild.send(request);
+          return (await answer).result;
+        });
       if (route.status === 401) {
         const answering = nextMessage(directChild, 'answering');
         const request: DirectRequest = { type: 'answer', answer: await answerOf(`${stack.url}${route.path}`, route.headers) };
@@ -105,8 +123,8 @@ export async function measureLocalThroughput(options: { seconds: number; cpuProf
       await local(CONNECTIONS, WARM_UP_SECONDS);
       await floor(CONNECTIONS, WARM_UP_SECONDS);
       const measured = {
-        local: { concurrent: [] as LoadResult[], single: [] as LoadResult[] },
-        direct: { concurrent: [] as LoadResult[], single: [] as LoadResult[] },
+        local: { concurrent: [] as CostedLoad[], single: [] as CostedLoad[] },
+        direct: { concurrent: [] as CostedLoad[], single: [] as CostedLoad[] },
       };
       // Short slices, alternating which goes first: the machine's other load drifts, and both sides share it.
       const slice = options.seconds / SLICES;
@@ -127,11 +145,13 @@ export async function measureLocalThroughput(options: { seconds: number; cpuProf
       const localResult = { concurrent: medianLoad(measured.local.concurrent), single: medianLoad(measured.local.single) };
       const directResult = { concurrent: medianLoad(measured.direct.concurrent), single: medianLoad(measured.direct.single) };
       const costRatio = directResult.concurrent.requestsPerSecond / localResult.concurrent.requestsPerSecond;
+      const floorCpuMs = directResult.concurrent.serverCpuMs + localResult.concurrent.generatorCpuMs;
       rows.push({
         route: route.route,
         local: localResult,
         direct: directResult,
         costRatio,
+        ceiling: (availableParallelism() * 1000) / floorCpuMs,
         ok: costRatio <= THROUGHPUT_BUDGET.maxCostRatio,
       });
     }
@@ -142,13 +162,36 @@ export async function measureLocalThroughput(options: { seconds: number; cpuProf
   }
 }
 
-/** The median slice by throughput, with the median of the slices' p50s. */
-function medianLoad(slices: readonly LoadResult[]): LoadResult {
+/** The median of the slices' throughputs, p50s and CPU costs. */
+function medianLoad(slices: readonly CostedLoad[]): CostedLoad {
   return {
     requestsPerSecond: median(slices.map((slice) => slice.requestsPerSecond)),
     p50Ms: median(slices.map((slice) => slice.p50Ms)),
     requests: slices.reduce((sum, slice) => sum + slice.requests, 0),
+    serverCpuMs: median(slices.map((slice) => slice.serverCpuMs)),
+    generatorCpuMs: median(slices.map((slice) => slice.generatorCpuMs)),
   };
+}
+
+/** A slice of load, with the CPU time it cost `server` (the child answering it) and this process. */
+async function costed(server: ChildProcess, load: () => Promise<LoadResult>): Promise<CostedLoad> {
+  const serverBefore = await cpuOf(server);
+  const before = process.cpuUsage();
+  const result = await load();
+  const generator = process.cpuUsage(before);
+  const serverCpuMs = (await cpuOf(server)) - serverBefore;
+  return {
+    ...result,
+    serverCpuMs: serverCpuMs / result.requests,
+    generatorCpuMs: (generator.user + generator.system) / 1000 / result.requests,
+  };
+}
+
+async function cpuOf(child: ChildProcess): Promise<number> {
+  const answer = nextMessage(child, 'cpu');
+  const request: CpuRequest = { type: 'cpu' };
+  child.send(request);
+  return (await answer).ms;
 }
 
 /** A user with a token and TASKS tasks in the stack, and the routes to load. */
@@ -229,7 +272,7 @@ function nextMessage<K extends DirectMessage['type']>(child: ChildProcess, type:
     };
     const onExit = (code: number | null) => {
       settle();
-      reject(new Error(`the direct bench exited (code ${code}) before sending ${type}`));
+      reject(new Error(`a bench child exited (code ${code}) before sending ${type}`));
     };
     child.on('message', onMessage);
     child.once('exit', onExit);
@@ -237,7 +280,7 @@ function nextMessage<K extends DirectMessage['type']>(child: ChildProcess, type:
   });
 }
 
-/** The direct side exits when its IPC channel closes, the stack on SIGTERM; both then write their profiles. */
+/** Both children exit when their IPC channel closes (the stack on SIGTERM too), and then write their profiles. */
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -248,14 +291,31 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export function formatThroughput(rows: readonly RouteThroughput[]): string {
-  const header = ['route', 'local req/s', 'direct req/s', 'cost ratio', 'local p50 c1', 'direct p50 c1', 'budget'];
+  const header = [
+    'route',
+    'local req/s',
+    'direct req/s',
+    'cost ratio',
+    'local CPU/req',
+    'direct CPU/req',
+    'autocannon',
+    'ceiling req/s',
+    'local p50 c1',
+    'direct p50 c1',
+    'budget',
+  ];
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
   const cells = rows.map((row) => [
     row.route,
     row.local.concurrent.requestsPerSecond.toFixed(0),
     row.direct.concurrent.requestsPerSecond.toFixed(0),
     `${row.costRatio.toFixed(2)}x${row.costRatio <= THROUGHPUT_BUDGET.goalCostRatio ? '' : row.ok ? '*' : '!'}`,
-    `${row.local.single.p50Ms.toFixed(2)} ms${row.local.single.p50Ms <= P50_GOAL_MS ? '' : '!'}`,
-    `${row.direct.single.p50Ms.toFixed(2)} ms`,
+    ms(row.local.concurrent.serverCpuMs),
+    ms(row.direct.concurrent.serverCpuMs),
+    ms(row.local.concurrent.generatorCpuMs),
+    row.ceiling.toFixed(0),
+    `${ms(row.local.single.p50Ms)}${row.local.single.p50Ms <= P50_GOAL_MS ? '' : '!'}`,
+    ms(row.direct.single.p50Ms),
     row.ok ? 'PASS' : 'FAIL',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => (line[column] ?? '').length)));
@@ -268,6 +328,9 @@ export function formatThroughput(rows: readonly RouteThroughput[]): string {
     ...cells.map(line),
     `cost ratio = direct req/s ÷ local req/s; budget <= ${THROUGHPUT_BUDGET.maxCostRatio}x (* over the ${THROUGHPUT_BUDGET.goalCostRatio}x goal). ` +
       `p50 goal <= ${P50_GOAL_MS} ms (not enforced: a fixed time).`,
+    `CPU/req: the answering process's CPU time per request at ${CONNECTIONS} connections, all threads (local: gateway, engine, ` +
+      `sandbox; direct: handler and engine, or Node's HTTP server); autocannon: the load generator's. ceiling = ` +
+      `${availableParallelism()} cores ÷ (direct CPU/req + autocannon): local mode's most on this machine, were it to cost no more than its floor.`,
   ].join('\n');
 }
 
