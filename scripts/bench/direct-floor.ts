@@ -1,22 +1,25 @@
 /**
  * A child of `npm run bench`: the floor local mode is measured against. The same shipped bundles, their
  * handlers called in this process (no HTTP, no gateway, no worker), with DynamoDB answered by the same
- * embedded engine on loopback; and, for answers the gateway gives on its own (401), a bare Node HTTP
- * server giving the same answer. Results (and this process's CPU time, on request) go to the parent over
+ * embedded engine on loopback, in a child process of its own (engine.ts) so that its CPU time is told
+ * apart; and, for answers the gateway gives on its own (401), a bare Node HTTP server giving the same
+ * answer. Results (and the CPU time of this process and its engine, on request) go to the parent over
  * IPC; function logs go nowhere.
  *
  * Usage (from local-throughput.ts): direct-floor.ts <bundle dir>; then a DirectRequest per measurement.
  */
+import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { layoutRecordItem } from '../../functions/dynamodb/layout-record.ts';
 import { buildProxyEvent } from '../../local/gateway/event.ts';
 import { listen } from '../../local/net.ts';
 import { localStatusShards } from '../../local/server.ts';
-import { ensureTable, startDynamoDb } from '../../local/storage/dynamodb.ts';
+import { ensureTable } from '../../local/storage/dynamodb.ts';
+import type { EngineReady } from './engine.ts';
 import { answerCpuRequests, type CpuMessage, type CpuRequest, closedLoop, type LoadResult } from './load.ts';
 
 export type DirectMessage =
@@ -43,7 +46,14 @@ const send = (message: DirectMessage) => process.send?.(message);
 const TABLE = 'tasks-bench';
 const SUB = randomUUID();
 
-const dynamo = await startDynamoDb({ host: '127.0.0.1' });
+const engine = fork(fileURLToPath(new URL('./engine.ts', import.meta.url)), [], {
+  execArgv: process.execArgv,
+  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+});
+const dynamo = await new Promise<EngineReady>((resolve, reject) => {
+  engine.once('message', resolve);
+  engine.once('exit', (code) => reject(new Error(`the engine exited (code ${code}) before it was ready`)));
+});
 const statusShards = localStatusShards();
 await ensureTable(dynamo.endpoint, TABLE, [layoutRecordItem({ state: 'settled', shards: statusShards }, new Date().toISOString())]);
 Object.assign(process.env, {
@@ -122,7 +132,7 @@ const floor = createServer((_req, res) => {
 send({ type: 'ready', floorUrl: `http://127.0.0.1:${await listen(floor, 0, '127.0.0.1')}`, routes: [...byName.keys()] });
 
 // Measured on request, so that the parent can alternate these slices with local mode's.
-answerCpuRequests();
+answerCpuRequests(engine);
 process.on('message', (message: DirectRequest) => {
   if (message.type === 'cpu') return;
   if (message.type === 'answer') {
@@ -135,4 +145,7 @@ process.on('message', (message: DirectRequest) => {
   void closedLoop(once, message.connections, message.seconds).then((result) => send({ type: 'measured', result }));
 });
 // process.exit (not a signal) so that --cpu-prof writes its profile.
-process.once('disconnect', () => void dynamo.stop().finally(() => process.exit(0)));
+process.once('disconnect', () => {
+  engine.once('exit', () => process.exit(0));
+  engine.disconnect();
+});

@@ -1,4 +1,5 @@
-/** An in-process closed-loop load, and how a bench child reports the CPU time it has used. */
+/** An in-process closed-loop load, and how the bench's children report the CPU time they have used. */
+import type { ChildProcess } from 'node:child_process';
 import { median } from '../bench-baseline.ts';
 
 export interface LoadResult {
@@ -23,22 +24,51 @@ export async function closedLoop(call: () => Promise<void>, connections: number,
   return { requestsPerSecond: latencies.length / elapsed, p50Ms: median(latencies), requests: latencies.length };
 }
 
-/** The bench's question to a child that answers load (a local stack, the direct floor), and the answer. */
+/** The question to a child that answers load (a local stack, the direct floor, its engine), and the answer. */
 export interface CpuRequest {
   type: 'cpu';
 }
 export interface CpuMessage {
   type: 'cpu';
-  /** The child's CPU time so far, user and system, of all its threads (the sandbox, the GC helpers). */
+  /** The child's CPU time so far, user and system, of all its threads (a sandbox, the GC helpers). */
   ms: number;
+  /** Of that, its DynamoDB engine's, where the engine runs in a process of its own (the direct floor's). */
+  engineMs?: number;
 }
 
-/** Answers the parent's CpuRequests, so that it can count the CPU time a slice of load cost this process. */
-export function answerCpuRequests(): void {
+/**
+ * Answers the parent's CpuRequests, so that it can count the CPU time a slice of load cost this process
+ * (and `engine`'s, counted in too, where this process keeps its engine in a child).
+ */
+export function answerCpuRequests(engine?: ChildProcess): void {
   process.on('message', (message: { type?: unknown }) => {
     if (message.type !== 'cpu') return;
     const { user, system } = process.cpuUsage();
-    const answer: CpuMessage = { type: 'cpu', ms: (user + system) / 1000 };
-    process.send?.(answer);
+    const ownMs = (user + system) / 1000;
+    if (!engine) return void process.send?.({ type: 'cpu', ms: ownMs } satisfies CpuMessage);
+    void cpuOf(engine).then(({ ms: engineMs }) => process.send?.({ type: 'cpu', ms: ownMs + engineMs, engineMs } satisfies CpuMessage));
+  });
+}
+
+/** Asks a child (one that calls answerCpuRequests) for its CPU time so far. */
+export function cpuOf(child: ChildProcess): Promise<CpuMessage> {
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (message: { type?: unknown }) => {
+      if (message.type !== 'cpu') return;
+      settle();
+      resolve(message as CpuMessage);
+    };
+    const onExit = (code: number | null) => {
+      settle();
+      reject(new Error(`a bench child exited (code ${code}) before telling its CPU time`));
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    const request: CpuRequest = { type: 'cpu' };
+    child.send(request);
   });
 }
