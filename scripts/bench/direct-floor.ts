@@ -146,6 +146,7 @@ process.on('message', (message: DirectRequest) => {
 });
 // process.exit (not a signal) so that --cpu-prof writes its profile.
 process.once('disconnect', () => {
+  if (engine.exitCode !== null || engine.signalCode !== null) process.exit(0);
   engine.once('exit', () => process.exit(0));
   engine.disconnect();
 });
