@@ -26,6 +26,7 @@ import { measureStartup } from './bench-startup.ts';
 import { buildAll } from './build.ts';
 import { benchLocalThroughput } from './bench/local-throughput.ts';
 import { baselineBuildOptions, filesOf, handlerNames, kb, packageShares } from './bundle.ts';
+import { textTable } from './text-table.ts';
 
 /**
  * 310 KB since the operations work (was 300): the paginated handlers carry the KMS client for their page-token
@@ -230,14 +231,8 @@ function formatTable(rows: readonly Measured[]): string {
     `${row.ratio.toFixed(2)}${row.loadOk ? '' : '!'}`,
     row.sizeOk && row.loadOk ? 'PASS' : `FAIL (${[row.sizeOk ? '' : 'size', row.loadOk ? '' : 'load'].filter(Boolean).join(', ')})`,
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => (row[column] ?? '').length)));
-  const line = (values: string[]) =>
-    values
-      .map((value, column) =>
-        column === 0 || column === values.length - 1 ? value.padEnd(widths[column] ?? 0) : value.padStart(widths[column] ?? 0),
-      )
-      .join('  ');
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].map((text) => text.trimEnd()).join('\n');
+  // The budget column (PASS, or FAIL and why) reads left to right.
+  return textTable(header, cells, { leftAligned: [0, header.length - 1] }).join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { Metafile } from 'esbuild';
 import type { RouteDefinition } from '../functions/routes.ts';
 import { bundleHandler, type CredentialChain, handlerNames, kb, ROOT } from './bundle.ts';
+import { textTable } from './text-table.ts';
 import { deterministicZip, type ZipEntry } from './zip.ts';
 
 export interface BuildOptions {
@@ -125,14 +126,9 @@ export function formatBuildTable(results: readonly BuildResult[], outDir: string
     result.sha256.slice(0, 16),
   ]);
   const header = ['zip', 'zip size', 'bundle (index.mjs)', 'sha256'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   const totalZip = results.reduce((sum, result) => sum + result.zipBytes, 0);
   return [
-    line(header),
-    line(widths.map((width) => '-'.repeat(width))),
-    ...rows.map(line),
+    ...textTable(header, rows),
     '',
     `${results.length} handlers, ${kb(totalZip)} KB zipped; manifest: ${path.relative(process.cwd(), path.join(outDir, 'manifest.json'))}`,
   ].join('\n');

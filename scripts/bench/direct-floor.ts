@@ -20,7 +20,7 @@ import { listen } from '../../local/net.ts';
 import { localStatusShards } from '../../local/server.ts';
 import { ensureTable } from '../../local/storage/dynamodb.ts';
 import type { EngineReady } from './engine.ts';
-import { answerCpuRequests, type CpuMessage, type CpuRequest, closedLoop, type LoadResult } from './load.ts';
+import { answerCpuRequests, type CpuMessage, type CpuRequest, closedLoop, type LoadResult, nextMessage } from './load.ts';
 
 export type DirectMessage =
   | { type: 'ready'; floorUrl: string; routes: string[] }
@@ -50,10 +50,7 @@ const engine = fork(fileURLToPath(new URL('./engine.ts', import.meta.url)), [], 
   execArgv: process.execArgv,
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
 });
-const dynamo = await new Promise<EngineReady>((resolve, reject) => {
-  engine.once('message', resolve);
-  engine.once('exit', (code) => reject(new Error(`the engine exited (code ${code}) before it was ready`)));
-});
+const dynamo = await nextMessage<EngineReady>(engine, 'ready');
 const statusShards = localStatusShards();
 await ensureTable(dynamo.endpoint, TABLE, [layoutRecordItem({ state: 'settled', shards: statusShards }, new Date().toISOString())]);
 Object.assign(process.env, {

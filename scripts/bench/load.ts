@@ -52,23 +52,36 @@ export function answerCpuRequests(engine?: ChildProcess): void {
 
 /** Asks a child (one that calls answerCpuRequests) for its CPU time so far. */
 export function cpuOf(child: ChildProcess): Promise<CpuMessage> {
+  const answer = nextMessage<CpuMessage>(child, 'cpu');
+  const request: CpuRequest = { type: 'cpu' };
+  child.send(request);
+  return answer;
+}
+
+/** A bench child's next IPC message of `type`; rejected if the child exits (or fails) first. */
+export function nextMessage<M extends { type: string }>(child: ChildProcess, type: string): Promise<M> {
   return new Promise((resolve, reject) => {
+    // Each wait removes its own listeners once settled: the bench waits many times on one child.
     const settle = () => {
       child.off('message', onMessage);
       child.off('exit', onExit);
+      child.off('error', onError);
     };
     const onMessage = (message: { type?: unknown }) => {
-      if (message.type !== 'cpu') return;
+      if (message.type !== type) return;
       settle();
-      resolve(message as CpuMessage);
+      resolve(message as M);
     };
     const onExit = (code: number | null) => {
       settle();
-      reject(new Error(`a bench child exited (code ${code}) before telling its CPU time`));
+      reject(new Error(`a bench child exited (code ${code}) before sending ${type}`));
+    };
+    const onError = (error: Error) => {
+      settle();
+      reject(error);
     };
     child.on('message', onMessage);
     child.once('exit', onExit);
-    const request: CpuRequest = { type: 'cpu' };
-    child.send(request);
+    child.once('error', onError);
   });
 }
